@@ -1,0 +1,5 @@
+"""Allow ``python -m mxpublish``."""
+
+from mxpublish.cli import main
+
+main()

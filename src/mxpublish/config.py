@@ -1,0 +1,234 @@
+"""publication.yaml → Metadata, with validation that reports every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
+from mxpublish.model import PAPER_SIZES, Metadata
+from mxpublish.project import Project
+
+_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a YAML mapping: its type check and whether it must be there."""
+
+    kind: str  # "text", "list", "date", "choice"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+PUBLICATION_SCHEMA: Mapping[str, Field] = {
+    "title": Field("text", required=True),
+    "subtitle": Field("text"),
+    "short_title": Field("text"),
+    "authors": Field("list", required=True),
+    "date": Field("date", required=True),
+    "language": Field("text", required=True),
+    "identifier": Field("text", required=True),
+    "publisher": Field("text"),
+    "rights": Field("text"),
+    "description": Field("text"),
+    "keywords": Field("list"),
+    "slug": Field("text"),
+    "paper": Field("choice", choices=tuple(PAPER_SIZES)),
+    "marking": Field("text"),
+}
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """UTF-8 text with a BOM dropped and CRLF/CR line endings made LF.
+
+    Raises SourceError naming the line and byte offset of the first invalid byte.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(error(
+            "SOURCE-ENCODING",
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            file, line, hint="save the file as UTF-8")) from exc
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_yaml_mapping(text: str, file: str, first_line: int = 1
+                      ) -> tuple[dict[str, Any], dict[str, int]]:
+    """Safely parse a YAML mapping; return it with the line of each top-level key.
+
+    ``first_line`` is the file line on which ``text`` starts (front matter starts after ``---``).
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SourceError(error("YAML-SYNTAX", f"invalid YAML: {problem}", file, line, col,
+                                hint="check indentation, colons and quotes")) from exc
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise SourceError(error("YAML-NOT-MAPPING", "expected `key: value` lines", file,
+                                first_line))
+    lines: dict[str, int] = {}
+    for key_node, _ in node.value:
+        lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    return {str(k): v for k, v in data.items()}, lines
+
+
+def validate_mapping(data: Mapping[str, Any], lines: Mapping[str, int],
+                     schema: Mapping[str, Field], file: str, line: int) -> list[Diagnostic]:
+    """Every problem of ``data`` against ``schema``: missing, unknown (with "did you mean")
+    and wrongly typed keys. ``line`` is where the mapping starts, for missing keys."""
+    problems: list[Diagnostic] = []
+    for key, spec in schema.items():
+        if spec.required and (key not in data or data[key] in (None, "", [])):
+            problems.append(error("SCHEMA-MISSING", f"required key `{key}` is missing or empty",
+                                  file, line))
+    for key, value in data.items():
+        where = lines.get(key, line)
+        if key not in schema:
+            close = difflib.get_close_matches(key, list(schema), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else (
+                "known keys: " + ", ".join(sorted(schema)))
+            problems.append(error("SCHEMA-UNKNOWN", f"unknown key `{key}`", file, where,
+                                  hint=hint))
+            continue
+        if value is None:
+            continue
+        problem = _type_problem(schema[key], value)
+        if problem:
+            problems.append(error("SCHEMA-TYPE", f"`{key}` {problem}", file, where))
+    return problems
+
+
+def _type_problem(spec: Field, value: Any) -> str | None:
+    if spec.kind == "text":
+        return None if isinstance(value, str | int | float) and not isinstance(value, bool) \
+            else "must be text"
+    if spec.kind == "list":
+        if isinstance(value, str):
+            return None  # a single item is accepted as a one-item list
+        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+            return "must be a list of text items"
+        return None
+    if spec.kind == "date":
+        if isinstance(value, dt.datetime | dt.date):
+            return None
+        if isinstance(value, str):
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return f"must be a date as YYYY-MM-DD, not {value!r}"
+            return None
+        return "must be a date as YYYY-MM-DD"
+    if spec.kind == "choice" and str(value).lower() not in spec.choices:
+        return f"must be one of {', '.join(spec.choices)}, not {value!r}"
+    return None
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens; stable, so ids and file names never drift."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "section"
+
+
+def _as_list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def load_metadata(project: Project) -> Metadata:
+    """Read and validate publication.yaml; raise SourceError with every problem found."""
+    file = project.relative(project.config_path)
+    try:
+        raw = project.config_path.read_bytes()
+    except OSError as exc:
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) \
+            from exc
+    data, lines = load_yaml_mapping(decode_text(raw, file), file)
+    problems = validate_mapping(data, lines, PUBLICATION_SCHEMA, file, 1)
+    checks: list[tuple[str, Callable[[Any], str | None]]] = [
+        ("language", _language_problem),
+        ("identifier", _identifier_problem),
+    ]
+    for key, check in checks:
+        if data.get(key) not in (None, ""):
+            problem = check(data[key])
+            if problem:
+                problems.append(error("SCHEMA-VALUE", f"`{key}` {problem}", file, lines.get(key)))
+    if data.get("slug") is not None and slugify(str(data["slug"])) != str(data["slug"]):
+        problems.append(error("SCHEMA-VALUE", "`slug` may hold only a-z, 0-9 and hyphens",
+                              file, lines.get("slug"),
+                              hint=f"for example `{slugify(str(data['slug']))}`"))
+    raise_if_errors(problems)
+    title = str(data["title"]).strip()
+    return Metadata(
+        title=title,
+        subtitle=_text(data.get("subtitle")),
+        short_title=_text(data.get("short_title")),
+        authors=_as_list(data["authors"]),
+        date=_as_date(data["date"]),
+        language=str(data["language"]),
+        identifier=str(data["identifier"]),
+        publisher=_text(data.get("publisher")),
+        rights=_text(data.get("rights")),
+        description=_text(data.get("description")),
+        keywords=_as_list(data.get("keywords")),
+        slug=str(data.get("slug") or slugify(title)),
+        paper=str(data.get("paper") or "letter").lower(),
+        marking=_text(data.get("marking")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _language_problem(value: Any) -> str | None:
+    if not _LANGUAGE_RE.match(str(value)):
+        return f"must be a BCP 47 language tag such as en-US, not {value!r}"
+    return None
+
+
+def _identifier_problem(value: Any) -> str | None:
+    text = str(value)
+    if text.startswith("urn:uuid:"):
+        try:
+            uuid.UUID(text.removeprefix("urn:uuid:"))
+        except ValueError:
+            return f"is not a valid urn:uuid: {text!r}"
+        return None
+    if ":" not in text:
+        return "must be a URN or URI, e.g. urn:uuid:… or urn:isbn:…"
+    return None

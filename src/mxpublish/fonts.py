@@ -1,0 +1,109 @@
+"""The fonts every edition embeds: OFL faces from installed PyPI packages, never system fonts."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+SERIF = "Source Serif Pro"
+SANS = "Source Sans Pro"
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One file of a family; ``weight``/``style`` are what CSS asks for."""
+
+    family: str
+    weight: int
+    style: str
+    package: str
+    filename: str
+
+    @property
+    def path(self) -> Path:
+        return Path(str(resources.files(self.package).joinpath("files", self.filename)))
+
+    @property
+    def media_type(self) -> str:
+        return "font/otf"
+
+
+def _face(family: str, weight: int, style: str, stem: str) -> FontFace:
+    package = "font_source_serif_pro" if family == SERIF else "font_source_sans_pro"
+    prefix = "SourceSerifPro" if family == SERIF else "SourceSansPro"
+    return FontFace(family, weight, style, package, f"{prefix}-{stem}.otf")
+
+
+#: Every weight and style the stylesheets use, declared so WeasyPrint never fakes one.
+FACES: tuple[FontFace, ...] = (
+    _face(SERIF, 400, "normal", "Regular"),
+    _face(SERIF, 400, "italic", "It"),
+    _face(SERIF, 600, "normal", "Semibold"),
+    _face(SERIF, 700, "normal", "Bold"),
+    _face(SERIF, 700, "italic", "BoldIt"),
+    _face(SANS, 400, "normal", "Regular"),
+    _face(SANS, 400, "italic", "It"),
+    _face(SANS, 600, "normal", "Semibold"),
+    _face(SANS, 700, "normal", "Bold"),
+)
+
+
+def font_dirs() -> tuple[Path, ...]:
+    """Directories the sandboxed fetcher may read fonts from (package data, not the system)."""
+    return tuple(sorted({face.path.parent.resolve() for face in FACES}))
+
+
+def licence_texts() -> dict[str, str]:
+    """The OFL licence of each family, keyed by family name, as the packages ship it."""
+    texts: dict[str, str] = {}
+    for face in FACES:
+        if face.family not in texts:
+            texts[face.family] = (face.path.parent / "LICENSE.txt").read_text(encoding="utf-8")
+    return texts
+
+
+def font_face_css(url_for: Callable[[FontFace], str], faces: Iterable[FontFace] = FACES) -> str:
+    """``@font-face`` rules for ``faces``; ``url_for`` says where each edition finds the file."""
+    rules = []
+    for face in faces:
+        rules.append(
+            "@font-face {\n"
+            f'  font-family: "{face.family}";\n'
+            f"  font-weight: {face.weight};\n"
+            f"  font-style: {face.style};\n"
+            f'  src: url("{url_for(face)}") format("opentype");\n'
+            "}\n")
+    return "".join(rules)
+
+
+def subset(face: FontFace, text: str) -> bytes:
+    """The face cut down to the characters of ``text`` (plus ASCII), keeping kerning and
+    ligatures. Deterministic for the same inputs, so builds stay byte-identical."""
+    chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)} | {"\u00a0"}))
+    return _subset_cached(face, hashlib.sha256(chars.encode()).hexdigest(), chars)
+
+
+@functools.lru_cache(maxsize=64)
+def _subset_cached(face: FontFace, _key: str, chars: str) -> bytes:
+    from fontTools import subset as ft_subset
+
+    options = ft_subset.Options()
+    options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk",
+                               "onum", "lnum", "tnum", "pnum", "smcp", "c2sc"]
+    options.name_IDs = ["*"]
+    options.name_legacy = True
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    font = ft_subset.load_font(str(face.path), options)
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    ft_subset.save_font(font, buffer, options)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Renderers: each turns the model plus assembled HTML into one output format."""

@@ -1,0 +1,234 @@
+"""Section files → validated ``Section`` records: front matter, order, unique ids, resolved links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from mxpublish.config import (
+    Field,
+    decode_text,
+    load_metadata,
+    load_yaml_mapping,
+    slugify,
+    validate_mapping,
+)
+from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
+from mxpublish.markdown import create_parser, inline_text, typeset
+from mxpublish.model import STATUSES, Heading, Publication, Section
+from mxpublish.project import Project
+
+SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
+_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_MD_LINK_RE = re.compile(r"^(?P<file>[^/:#?]+\.md)?(?:#(?P<anchor>.*))?$")
+
+SECTION_SCHEMA = {
+    "title": Field("text", required=True),
+    "id": Field("text"),
+    "status": Field("choice", choices=STATUSES),
+    "summary": Field("text"),
+}
+
+
+@dataclass
+class _Draft:
+    """A section between parsing and rendering, while ids are made unique publication-wide."""
+
+    file: str
+    name: str
+    number: int
+    front: dict[str, Any]
+    tokens: list[Token]
+    id: str = ""
+    headings: list[Heading] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)  # as written → final id
+
+
+def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
+    """Load publication.yaml and every section into the immutable model.
+
+    Raises SourceError carrying every problem found in the sources, not only the first.
+    """
+    problems: list[Diagnostic] = []
+    metadata = None
+    try:
+        metadata = load_metadata(project)
+    except SourceError as exc:
+        problems.extend(exc.diagnostics)
+    sections: tuple[Section, ...] = ()
+    md = md or create_parser()
+    try:
+        sections = load_sections(project, md)
+    except SourceError as exc:
+        problems.extend(exc.diagnostics)
+    raise_if_errors(problems)
+    assert metadata is not None
+    metadata = replace(metadata, **{
+        key: typeset(md, value) for key in ("title", "subtitle", "short_title", "description",
+                                            "rights")
+        if isinstance(value := getattr(metadata, key), str)})
+    return Publication(project.root, metadata, sections)
+
+
+def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
+    """Parse, validate and render every ``source/NN-name.md`` in file-name order."""
+    problems: list[Diagnostic] = []
+    paths = sorted(p for p in project.source_dir.glob("*.md"))
+    if not paths:
+        raise SourceError(error("SOURCE-NO-SECTIONS", "no sections found",
+                                project.relative(project.source_dir),
+                                hint="add files named like source/01-introduction.md"))
+    drafts: list[_Draft] = []
+    numbers: dict[int, str] = {}
+    for path in paths:
+        file = project.relative(path)
+        match = SECTION_FILE_RE.match(path.name)
+        if not match:
+            problems.append(error("SECTION-NAME", "section file names must look like "
+                                  "`NN-name.md` (a number, a hyphen, a name)", file))
+            continue
+        number = int(match.group(1))
+        if number in numbers:
+            problems.append(error("SECTION-ORDER", f"order number {number} is also used by "
+                                  f"{numbers[number]}", file,
+                                  hint="give every section its own number"))
+        numbers[number] = file
+        try:
+            drafts.append(_parse(path, file, number, match.group(2), md))
+        except SourceError as exc:
+            problems.extend(exc.diagnostics)
+    raise_if_errors(problems)
+    drafts.sort(key=lambda d: (d.number, d.name))
+    problems.extend(_assign_ids(drafts))
+    raise_if_errors(problems)
+    problems.extend(_resolve_links(drafts))
+    raise_if_errors(problems)
+    return tuple(_render(draft, md) for draft in drafts)
+
+
+def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Draft:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) \
+            from exc
+    tokens = md.parse(decode_text(raw, file))
+    if not tokens or tokens[0].type != "front_matter":
+        raise SourceError(error("SECTION-NO-FRONT-MATTER",
+                                "a section starts with front matter between `---` lines", file, 1,
+                                hint="add `---`, `title: Your title`, `---` at the top"))
+    front_token = tokens.pop(0)
+    front, lines = load_yaml_mapping(front_token.content, file, first_line=2)
+    problems = validate_mapping(front, lines, SECTION_SCHEMA, file, 1)
+    if front.get("id") is not None and not _ID_RE.match(str(front["id"])):
+        problems.append(error("SECTION-ID", f"id {front['id']!r} must start with a letter and "
+                              "hold only letters, digits, - and _", file, lines.get("id")))
+    if not any(t.type == "inline" and t.content.strip() for t in tokens) \
+            and not any(t.type in ("fence", "code_block", "hr") for t in tokens):
+        end = front_token.map[1] if front_token.map else 1
+        problems.append(error("SECTION-EMPTY", "section has no text", file, end))
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1":
+            line = token.map[0] + 1 if token.map else None
+            problems.append(error(
+                "SECTION-H1", f"`# {tokens[index + 1].content}` is a level-1 heading", file, line,
+                hint="the section title comes from front matter `title`; use `##` inside"))
+    raise_if_errors(problems)
+    return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
+
+
+def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
+    """Give sections and headings ids unique across the publication (one HTML for print)."""
+    problems: list[Diagnostic] = []
+    used: dict[str, str] = {}
+    for draft in drafts:
+        name = SECTION_FILE_RE.match(draft.name)
+        assert name is not None
+        explicit = draft.front.get("id")
+        section_id = str(explicit) if explicit else _xml_id(slugify(name.group(2)))
+        if section_id in used:
+            problems.append(error("SECTION-ID-DUPLICATE",
+                                  f"section id {section_id!r} is also used by {used[section_id]}",
+                                  draft.file, hint="set a different `id` in the front matter"))
+        used[section_id] = draft.file
+        draft.id = section_id
+    for draft in drafts:
+        tokens = draft.tokens
+        for index, token in enumerate(tokens):
+            if token.type != "heading_open":
+                continue
+            text = inline_text(tokens[index + 1])
+            written = str(token.attrs.get("id") or slugify(text))
+            final = _unique(_xml_id(written), used, draft.file)
+            token.attrSet("id", final)
+            draft.anchors.setdefault(written, final)
+            draft.headings.append(Heading(int(token.tag[1]), text, final))
+    return problems
+
+
+def _unique(candidate: str, used: dict[str, str], file: str) -> str:
+    final, n = candidate, 1
+    while final in used:
+        n += 1
+        final = f"{candidate}-{n}"
+    used[final] = file
+    return final
+
+
+def _xml_id(slug: str) -> str:
+    return slug if slug[:1].isalpha() else f"s-{slug}"
+
+
+def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
+    """Turn links to sections (``02-history.md``) and anchors (``#x``) into ``#final-id``."""
+    problems: list[Diagnostic] = []
+    by_name = {d.name: d for d in drafts}
+    for draft in drafts:
+        line = 1
+        for token in draft.tokens:
+            if token.map:
+                line = token.map[0] + 1
+            for child in token.children or []:
+                if child.type != "link_open":
+                    continue
+                href = str(child.attrs.get("href", ""))
+                match = _MD_LINK_RE.match(href)
+                if not match or href == "":
+                    continue
+                target = by_name.get(match.group("file") or draft.name)
+                anchor = match.group("anchor")
+                if target is None:
+                    problems.append(error("LINK-BROKEN", f"link to {href!r}: no such section",
+                                          draft.file, line))
+                    continue
+                if not anchor:
+                    child.attrSet("href", f"#{target.id}")
+                elif anchor in target.anchors or anchor == target.id:
+                    child.attrSet("href", f"#{target.anchors.get(anchor, target.id)}")
+                else:
+                    known = ", ".join(sorted(target.anchors)[:8])
+                    problems.append(error("LINK-BROKEN",
+                                          f"link to {href!r}: no heading with that anchor in "
+                                          f"{target.file}", draft.file, line,
+                                          hint=f"anchors there: {known}" if known else None))
+    return problems
+
+
+def _render(draft: _Draft, md: MarkdownIt) -> Section:
+    html = md.renderer.render(draft.tokens, md.options, {"docId": draft.id})
+    paragraphs = [inline_text(t) for t in draft.tokens if t.type == "inline"]
+    return Section(
+        number=draft.number,
+        source=draft.file,
+        id=draft.id,
+        title=typeset(md, str(draft.front["title"]).strip()),
+        html=html,
+        text="\n\n".join(p for p in paragraphs if p),
+        headings=tuple(draft.headings),
+        status=str(draft.front.get("status") or "final"),
+        summary=(str(draft.front["summary"]).strip() if draft.front.get("summary") else None),
+    )
