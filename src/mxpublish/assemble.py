@@ -38,13 +38,16 @@ def environment(project: Project) -> jinja2.Environment:
     """Project ``templates/`` first, then the theme; ``!theme/x`` reaches the original of an
     overridden template so a project file can extend it. Autoescape and undefined-is-error."""
     theme_loader = jinja2.FileSystemLoader(str(THEME.joinpath("templates")))
-    loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader(str(project.templates_dir)),
-        jinja2.PrefixLoader({"!theme": theme_loader}, delimiter="/"),
-        theme_loader,
-    ])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(str(project.templates_dir)),
+            jinja2.PrefixLoader({"!theme": theme_loader}, delimiter="/"),
+            theme_loader,
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
     env.filters["longdate"] = _long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
     env.globals["version"] = __version__
@@ -76,8 +79,9 @@ def _read_style(path: Path, project: Project) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(error("STYLE-UNREADABLE", f"cannot read stylesheet: {exc}",
-                                project.relative(path))) from exc
+        raise SourceError(
+            error("STYLE-UNREADABLE", f"cannot read stylesheet: {exc}", project.relative(path))
+        ) from exc
 
 
 def fonts_css(url_for: Callable[[FontFace], str]) -> str:
@@ -101,21 +105,31 @@ def _context(publication: Publication) -> dict[str, object]:
     }
 
 
-def document_html(publication: Publication, env: jinja2.Environment, medium: str,
-                  css: str = "", toc_depth: int = 1) -> str:
+def document_html(
+    publication: Publication,
+    env: jinja2.Environment,
+    medium: str,
+    css: str = "",
+    toc_depth: int = 1,
+) -> str:
     """The whole publication as one HTML document (``medium`` is ``print`` or ``web``);
     for the web edition ``css`` is inlined so the file stands alone."""
-    return _render(env, "publication.html.j2", medium=medium, css=Markup(css),
-                   toc_depth=toc_depth, local_href=lambda anchor: f"#{anchor}",
-                   **_context(publication))
+    return _render(
+        env,
+        "publication.html.j2",
+        medium=medium,
+        css=Markup(css),
+        toc_depth=toc_depth,
+        local_href=lambda anchor: f"#{anchor}",
+        **_context(publication),
+    )
 
 
 def epub_file_name(section: Section) -> str:
     return f"text/{section.number:02d}-{section.id}.xhtml"
 
 
-def epub_documents(publication: Publication, env: jinja2.Environment
-                   ) -> tuple[XhtmlDocument, ...]:
+def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[XhtmlDocument, ...]:
     """Title page, navigation document and one XHTML per section, links resolved across files."""
     files = {s.id: epub_file_name(s) for s in publication.sections}
     owner = {anchor: s.id for s in publication.sections for anchor in s.anchors}
@@ -125,16 +139,33 @@ def epub_documents(publication: Publication, env: jinja2.Environment
             target = files[owner[anchor]]
             rel = target.removeprefix(base_dir + "/") if base_dir else target
             return rel if anchor == owner[anchor] else f"{rel}#{anchor}"
+
         return href
 
     context = _context(publication)
-    docs = [XhtmlDocument("text/titlepage.xhtml", publication.metadata.title,
-                          _render(env, "epub/titlepage.xhtml.j2", **context))]
-    docs.append(XhtmlDocument("nav.xhtml", "Contents", _render(
-        env, "epub/nav.xhtml.j2", href=href_from(""), titlepage_href="text/titlepage.xhtml",
-        **context)))
+    docs = [
+        XhtmlDocument(
+            "text/titlepage.xhtml",
+            publication.metadata.title,
+            _render(env, "epub/titlepage.xhtml.j2", **context),
+        )
+    ]
+    docs.append(
+        XhtmlDocument(
+            "nav.xhtml",
+            "Contents",
+            _render(
+                env,
+                "epub/nav.xhtml.j2",
+                href=href_from(""),
+                titlepage_href="text/titlepage.xhtml",
+                **context,
+            ),
+        )
+    )
     in_text = href_from("text")
     for section in publication.sections:
+
         def relink(match: re.Match[str], section: Section = section) -> str:
             anchor = match.group(1)
             if anchor in section.anchors or anchor not in owner:
@@ -142,7 +173,12 @@ def epub_documents(publication: Publication, env: jinja2.Environment
             return f'href="{in_text(anchor)}"'
 
         body = _HREF_RE.sub(relink, section.html)
-        docs.append(XhtmlDocument(epub_file_name(section), section.title, _render(
-            env, "epub/section.xhtml.j2", section=section, body_html=body, **context),
-            section.id))
+        docs.append(
+            XhtmlDocument(
+                epub_file_name(section),
+                section.title,
+                _render(env, "epub/section.xhtml.j2", section=section, body_html=body, **context),
+                section.id,
+            )
+        )
     return tuple(docs)

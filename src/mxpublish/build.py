@@ -54,8 +54,13 @@ def load(project_dir: Path | str) -> tuple[Project, Publication]:
     return project, load_publication(project, create_parser())
 
 
-def build(project_dir: Path | str, formats: Iterable[str] = FORMATS,
-          out_dir: Path | str | None = None, *, pdf_variant: str = "pdf/ua-1") -> BuildResult:
+def build(
+    project_dir: Path | str,
+    formats: Iterable[str] = FORMATS,
+    out_dir: Path | str | None = None,
+    *,
+    pdf_variant: str = "pdf/ua-1",
+) -> BuildResult:
     """Build the requested formats; return what was written and every warning.
 
     Raises an MxError subclass on bad input or a failed render; an output is replaced only
@@ -64,8 +69,13 @@ def build(project_dir: Path | str, formats: Iterable[str] = FORMATS,
     wanted = [f for f in FORMATS if f in set(formats)]
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ProjectError(error("FORMAT-UNKNOWN", f"unknown format {sorted(unknown)[0]!r}",
-                                 hint="choose from " + ", ".join(FORMATS)))
+        raise ProjectError(
+            error(
+                "FORMAT-UNKNOWN",
+                f"unknown format {sorted(unknown)[0]!r}",
+                hint="choose from " + ", ".join(FORMATS),
+            )
+        )
     project, publication = load(project_dir)
     target = Path(out_dir) if out_dir else project.build_dir
     env = environment(project)
@@ -77,8 +87,11 @@ def build(project_dir: Path | str, formats: Iterable[str] = FORMATS,
         from mxpublish.render.pdf import render_pdf
 
         size = PAPER_SIZES[publication.metadata.paper]
-        css = (fonts_css(lambda face: face.path.resolve().as_uri())
-               + stylesheet(project, "print") + f"\n@page {{ size: {size}; }}\n")
+        css = (
+            fonts_css(lambda face: face.path.resolve().as_uri())
+            + stylesheet(project, "print")
+            + f"\n@page {{ size: {size}; }}\n"
+        )
         html = document_html(publication, env, "print", toc_depth=1)
         result = render_pdf(publication, html, css, roots=font_dirs(), variant=pdf_variant)
         diagnostics.extend(result.diagnostics)
@@ -93,8 +106,10 @@ def build(project_dir: Path | str, formats: Iterable[str] = FORMATS,
         text = "".join(d.content for d in documents)
         css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
         resources = [EpubResource("styles/epub.css", "text/css", css.encode("utf-8"))]
-        resources += [EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
-                      for face in FACES]
+        resources += [
+            EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
+            for face in FACES
+        ]
         data = render_epub(publication, documents, resources, build_time(publication))
         path = target / f"{slug}.epub"
         atomic_write(path, data)

@@ -19,10 +19,12 @@ class Rule:
     summary: str
     check: Callable[[Publication, Rule], Iterator[Diagnostic]]
 
-    def diagnostic(self, message: str, section: Section | None = None,
-                   hint: str | None = None) -> Diagnostic:
-        return Diagnostic(section.source if section else None, None, None, self.id,
-                          self.severity, message, hint)
+    def diagnostic(
+        self, message: str, section: Section | None = None, hint: str | None = None
+    ) -> Diagnostic:
+        return Diagnostic(
+            section.source if section else None, None, None, self.id, self.severity, message, hint
+        )
 
 
 def _ends_mid_sentence(section: Section) -> bool:
@@ -34,18 +36,23 @@ def _check_mid_sentence(publication: Publication, rule: Rule) -> Iterator[Diagno
     for section in publication.sections:
         if _ends_mid_sentence(section) and not section.incomplete:
             tail = section.text.rstrip()[-40:]
-            yield rule.diagnostic(f"text ends mid-sentence: “…{tail}”", section,
-                                  hint="finish the sentence, or mark the section "
-                                       "`status: incomplete` to print an editor's note")
+            yield rule.diagnostic(
+                f"text ends mid-sentence: “…{tail}”",
+                section,
+                hint="finish the sentence, or mark the section "
+                "`status: incomplete` to print an editor's note",
+            )
 
 
 def _check_incomplete(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
     for section in publication.sections:
         if section.incomplete:
             tail = section.text.rstrip()[-40:]
-            yield rule.diagnostic(f"section “{section.title}” is marked incomplete; its text "
-                                  f"stops at “…{tail}” and every edition shows an editor's note",
-                                  section)
+            yield rule.diagnostic(
+                f"section “{section.title}” is marked incomplete; its text "
+                f"stops at “…{tail}” and every edition shows an editor's note",
+                section,
+            )
 
 
 def _check_heading_jumps(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
@@ -53,20 +60,33 @@ def _check_heading_jumps(publication: Publication, rule: Rule) -> Iterator[Diagn
         level = 1
         for heading in section.headings:
             if heading.level > level + 1:
-                yield rule.diagnostic(f"heading “{heading.text}” jumps from level {level} to "
-                                      f"{heading.level}", section,
-                                      hint=f"use {'#' * (level + 1)} for it")
+                yield rule.diagnostic(
+                    f"heading “{heading.text}” jumps from level {level} to {heading.level}",
+                    section,
+                    hint=f"use {'#' * (level + 1)} for it",
+                )
             level = heading.level
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("TEXT-MIDSENTENCE", Severity.ERROR,
-         "a section's text stops mid-sentence and is not marked `status: incomplete`",
-         _check_mid_sentence),
-    Rule("TEXT-INCOMPLETE", Severity.WARNING,
-         "a section is marked `status: incomplete` (its source stops early)", _check_incomplete),
-    Rule("HEADING-JUMP", Severity.WARNING, "a heading skips a level (## then ####)",
-         _check_heading_jumps),
+    Rule(
+        "TEXT-MIDSENTENCE",
+        Severity.ERROR,
+        "a section's text stops mid-sentence and is not marked `status: incomplete`",
+        _check_mid_sentence,
+    ),
+    Rule(
+        "TEXT-INCOMPLETE",
+        Severity.WARNING,
+        "a section is marked `status: incomplete` (its source stops early)",
+        _check_incomplete,
+    ),
+    Rule(
+        "HEADING-JUMP",
+        Severity.WARNING,
+        "a heading skips a level (## then ####)",
+        _check_heading_jumps,
+    ),
 )
 
 

@@ -55,16 +55,33 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 @main.command()
 @click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "-f", "formats", multiple=True,
-              type=click.Choice(["pdf", "epub", "html", "all"]), default=("all",),
-              show_default=True, help="Output format; repeat for several.")
-@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory (default: PROJECT_DIR/build).")
-@click.option("--pdf-variant", default="pdf/ua-1", show_default=True,
-              type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
-              help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.")
-def build(project_dir: Path, formats: tuple[str, ...], out_dir: Path | None,
-          pdf_variant: str) -> None:
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    type=click.Choice(["pdf", "epub", "html", "all"]),
+    default=("all",),
+    show_default=True,
+    help="Output format; repeat for several.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (default: PROJECT_DIR/build).",
+)
+@click.option(
+    "--pdf-variant",
+    default="pdf/ua-1",
+    show_default=True,
+    type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
+    help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.",
+)
+def build(
+    project_dir: Path, formats: tuple[str, ...], out_dir: Path | None, pdf_variant: str
+) -> None:
     """Build the publication in PROJECT_DIR (default: the current directory)."""
     from mxpublish.build import FORMATS
     from mxpublish.build import build as run_build
@@ -79,8 +96,14 @@ def build(project_dir: Path, formats: tuple[str, ...], out_dir: Path | None,
 @main.command()
 @click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 def check(project_dir: Path, strict: bool, output_format: str) -> None:
     """Validate the sources without rendering: schema, order, ids, links, unfinished text."""
     from mxpublish.build import load
@@ -107,8 +130,9 @@ def check(project_dir: Path, strict: bool, output_format: str) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--title", default="Untitled Briefing", show_default=True,
-              help="Title for publication.yaml.")
+@click.option(
+    "--title", default="Untitled Briefing", show_default=True, help="Title for publication.yaml."
+)
 def init(directory: Path, title: str) -> None:
     """Create a new publication project in DIRECTORY that builds as is."""
     from mxpublish.scaffold import create_project

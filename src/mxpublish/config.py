@@ -56,16 +56,24 @@ def decode_text(data: bytes, file: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise SourceError(error(
-            "SOURCE-ENCODING",
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            file, line, hint="save the file as UTF-8")) from exc
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(
+            error(
+                "SOURCE-ENCODING",
+                f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                file,
+                line,
+                col,
+                hint="save the file as UTF-8",
+            )
+        ) from exc
     text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_yaml_mapping(text: str, file: str, first_line: int = 1
-                      ) -> tuple[dict[str, Any], dict[str, int]]:
+def load_yaml_mapping(
+    text: str, file: str, first_line: int = 1
+) -> tuple[dict[str, Any], dict[str, int]]:
     """Safely parse a YAML mapping; return it with the line of each top-level key.
 
     ``first_line`` is the file line on which ``text`` starts (front matter starts after ``---``).
@@ -78,36 +86,53 @@ def load_yaml_mapping(text: str, file: str, first_line: int = 1
         line = first_line + mark.line if mark else None
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(error("YAML-SYNTAX", f"invalid YAML: {problem}", file, line, col,
-                                hint="check indentation, colons and quotes")) from exc
+        raise SourceError(
+            error(
+                "YAML-SYNTAX",
+                f"invalid YAML: {problem}",
+                file,
+                line,
+                col,
+                hint="check indentation, colons and quotes",
+            )
+        ) from exc
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise SourceError(error("YAML-NOT-MAPPING", "expected `key: value` lines", file,
-                                first_line))
+        raise SourceError(
+            error("YAML-NOT-MAPPING", "expected `key: value` lines", file, first_line)
+        )
     lines: dict[str, int] = {}
     for key_node, _ in node.value:
         lines[str(key_node.value)] = first_line + key_node.start_mark.line
     return {str(k): v for k, v in data.items()}, lines
 
 
-def validate_mapping(data: Mapping[str, Any], lines: Mapping[str, int],
-                     schema: Mapping[str, Field], file: str, line: int) -> list[Diagnostic]:
+def validate_mapping(
+    data: Mapping[str, Any],
+    lines: Mapping[str, int],
+    schema: Mapping[str, Field],
+    file: str,
+    line: int,
+) -> list[Diagnostic]:
     """Every problem of ``data`` against ``schema``: missing, unknown (with "did you mean")
     and wrongly typed keys. ``line`` is where the mapping starts, for missing keys."""
     problems: list[Diagnostic] = []
     for key, spec in schema.items():
         if spec.required and (key not in data or data[key] in (None, "", [])):
-            problems.append(error("SCHEMA-MISSING", f"required key `{key}` is missing or empty",
-                                  file, line))
+            problems.append(
+                error("SCHEMA-MISSING", f"required key `{key}` is missing or empty", file, line)
+            )
     for key, value in data.items():
         where = lines.get(key, line)
         if key not in schema:
             close = difflib.get_close_matches(key, list(schema), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else (
-                "known keys: " + ", ".join(sorted(schema)))
-            problems.append(error("SCHEMA-UNKNOWN", f"unknown key `{key}`", file, where,
-                                  hint=hint))
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else ("known keys: " + ", ".join(sorted(schema)))
+            )
+            problems.append(error("SCHEMA-UNKNOWN", f"unknown key `{key}`", file, where, hint=hint))
             continue
         if value is None:
             continue
@@ -119,8 +144,11 @@ def validate_mapping(data: Mapping[str, Any], lines: Mapping[str, int],
 
 def _type_problem(spec: Field, value: Any) -> str | None:
     if spec.kind == "text":
-        return None if isinstance(value, str | int | float) and not isinstance(value, bool) \
+        return (
+            None
+            if isinstance(value, str | int | float) and not isinstance(value, bool)
             else "must be text"
+        )
     if spec.kind == "list":
         if isinstance(value, str):
             return None  # a single item is accepted as a one-item list
@@ -171,8 +199,7 @@ def load_metadata(project: Project) -> Metadata:
     try:
         raw = project.config_path.read_bytes()
     except OSError as exc:
-        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) \
-            from exc
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
     data, lines = load_yaml_mapping(decode_text(raw, file), file)
     problems = validate_mapping(data, lines, PUBLICATION_SCHEMA, file, 1)
     checks: list[tuple[str, Callable[[Any], str | None]]] = [
@@ -185,9 +212,15 @@ def load_metadata(project: Project) -> Metadata:
             if problem:
                 problems.append(error("SCHEMA-VALUE", f"`{key}` {problem}", file, lines.get(key)))
     if data.get("slug") is not None and slugify(str(data["slug"])) != str(data["slug"]):
-        problems.append(error("SCHEMA-VALUE", "`slug` may hold only a-z, 0-9 and hyphens",
-                              file, lines.get("slug"),
-                              hint=f"for example `{slugify(str(data['slug']))}`"))
+        problems.append(
+            error(
+                "SCHEMA-VALUE",
+                "`slug` may hold only a-z, 0-9 and hyphens",
+                file,
+                lines.get("slug"),
+                hint=f"for example `{slugify(str(data['slug']))}`",
+            )
+        )
     raise_if_errors(problems)
     title = str(data["title"]).strip()
     return Metadata(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -55,13 +55,25 @@ class Diagnostic:
         }
 
 
-def error(code: str, message: str, file: str | None = None, line: int | None = None,
-          col: int | None = None, hint: str | None = None) -> Diagnostic:
+def error(
+    code: str,
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    col: int | None = None,
+    hint: str | None = None,
+) -> Diagnostic:
     return Diagnostic(file, line, col, code, Severity.ERROR, message, hint)
 
 
-def warning(code: str, message: str, file: str | None = None, line: int | None = None,
-            col: int | None = None, hint: str | None = None) -> Diagnostic:
+def warning(
+    code: str,
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    col: int | None = None,
+    hint: str | None = None,
+) -> Diagnostic:
     return Diagnostic(file, line, col, code, Severity.WARNING, message, hint)
 
 

@@ -77,7 +77,8 @@ def font_face_css(url_for: Callable[[FontFace], str], faces: Iterable[FontFace] 
             f"  font-weight: {face.weight};\n"
             f"  font-style: {face.style};\n"
             f'  src: url("{url_for(face)}") format("opentype");\n'
-            "}\n")
+            "}\n"
+        )
     return "".join(rules)
 
 
@@ -93,8 +94,22 @@ def _subset_cached(face: FontFace, _key: str, chars: str) -> bytes:
     from fontTools import subset as ft_subset
 
     options = ft_subset.Options()
-    options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk",
-                               "onum", "lnum", "tnum", "pnum", "smcp", "c2sc"]
+    options.layout_features = [
+        "kern",
+        "liga",
+        "clig",
+        "calt",
+        "ccmp",
+        "locl",
+        "mark",
+        "mkmk",
+        "onum",
+        "lnum",
+        "tnum",
+        "pnum",
+        "smcp",
+        "c2sc",
+    ]
     options.name_IDs = ["*"]
     options.name_legacy = True
     options.name_languages = ["*"]

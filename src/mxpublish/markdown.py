@@ -38,11 +38,14 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
 
 
 def _callout_renderer(name: str, label: str) -> Any:
-    def render(self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict,
-               _env: EnvType) -> str:
+    def render(
+        self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+    ) -> str:
         if tokens[idx].nesting == 1:
-            return (f'<aside class="callout callout-{name}" role="note" aria-label="{label}">\n'
-                    f'<p class="callout-label">{label}</p>\n')
+            return (
+                f'<aside class="callout callout-{name}" role="note" aria-label="{label}">\n'
+                f'<p class="callout-label">{label}</p>\n'
+            )
         return "</aside>\n"
 
     return render

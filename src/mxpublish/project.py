@@ -55,21 +55,34 @@ class Project:
             return False
         return True
 
-    def resolve_inside(self, reference: str, base: Path, *, file: str | None = None,
-                       line: int | None = None) -> Path:
+    def resolve_inside(
+        self, reference: str, base: Path, *, file: str | None = None, line: int | None = None
+    ) -> Path:
         """Resolve a relative ``reference`` written in ``base`` (a directory), refusing escapes.
 
         Raises SandboxError for absolute paths, ``..`` escapes and symlinks that leave the project.
         """
         if os.path.isabs(reference) or reference.startswith("~"):
-            raise SandboxError(error("SANDBOX-ABSOLUTE",
-                                     f"absolute path {reference!r} is not allowed", file, line,
-                                     hint="refer to files inside the project with relative paths"))
+            raise SandboxError(
+                error(
+                    "SANDBOX-ABSOLUTE",
+                    f"absolute path {reference!r} is not allowed",
+                    file,
+                    line,
+                    hint="refer to files inside the project with relative paths",
+                )
+            )
         target = (base / reference).resolve()
         if not self.contains(target):
-            raise SandboxError(error("SANDBOX-ESCAPE",
-                                     f"{reference!r} points outside the project", file, line,
-                                     hint="keep images and other resources inside source/"))
+            raise SandboxError(
+                error(
+                    "SANDBOX-ESCAPE",
+                    f"{reference!r} points outside the project",
+                    file,
+                    line,
+                    hint="keep images and other resources inside source/",
+                )
+            )
         return target
 
 
@@ -80,10 +93,13 @@ def find_project(path: Path | str) -> Project:
         raise ProjectError(error("PROJECT-MISSING", f"project directory {str(path)!r} not found"))
     project = Project(root)
     if not project.config_path.is_file():
-        raise ProjectError(error(
-            "PROJECT-NO-CONFIG",
-            f"{project.relative(project.config_path)} not found in {root}",
-            hint="run `mxpublish init DIR` to create a new project"))
+        raise ProjectError(
+            error(
+                "PROJECT-NO-CONFIG",
+                f"{project.relative(project.config_path)} not found in {root}",
+                hint="run `mxpublish init DIR` to create a new project",
+            )
+        )
     return project
 
 
@@ -97,8 +113,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OutputError(error("OUTPUT-UNWRITABLE",
-                                f"cannot write to {path.parent}: {exc.strerror}")) from exc
+        raise OutputError(
+            error("OUTPUT-UNWRITABLE", f"cannot write to {path.parent}: {exc.strerror}")
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -110,6 +127,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(error("OUTPUT-UNWRITABLE",
-                                    f"cannot write {path}: {exc.strerror}")) from exc
+            raise OutputError(
+                error("OUTPUT-UNWRITABLE", f"cannot write {path}: {exc.strerror}")
+            ) from exc
         raise

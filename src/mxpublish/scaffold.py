@@ -15,10 +15,12 @@ from mxpublish.project import atomic_write
 
 SCAFFOLD = resources.files("mxpublish").joinpath("theme", "scaffold")
 #: scaffold file → where it goes in the new project (dotfiles are stored without the dot).
-FILES = {"source/01-introduction.md": "source/01-introduction.md",
-         "source/02-background.md": "source/02-background.md",
-         "styles/custom.css": "styles/custom.css",
-         "gitignore": ".gitignore"}
+FILES = {
+    "source/01-introduction.md": "source/01-introduction.md",
+    "source/02-background.md": "source/02-background.md",
+    "styles/custom.css": "styles/custom.css",
+    "gitignore": ".gitignore",
+}
 
 
 def create_project(directory: Path, title: str, today: dt.date | None = None) -> list[Path]:
@@ -40,8 +42,9 @@ def create_project(directory: Path, title: str, today: dt.date | None = None) ->
         "description": "One or two sentences that say what this publication is about.",
         "paper": "letter",
     }
-    text = ("# Publication metadata; see the mxpublish README for every key.\n"
-            + yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True))
+    text = "# Publication metadata; see the mxpublish README for every key.\n" + yaml.safe_dump(
+        metadata, sort_keys=False, allow_unicode=True
+    )
     written = [config]
     atomic_write(config, text.encode("utf-8"))
     for name, destination in FILES.items():

@@ -1,4 +1,4 @@
-"""Section files → validated ``Section`` records: front matter, order, unique ids, resolved links."""
+"""Section files → validated ``Section`` records: front matter, order, ids, resolved links."""
 
 from __future__ import annotations
 
@@ -67,10 +67,12 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
     assert metadata is not None
-    metadata = replace(metadata, **{
-        key: typeset(md, value) for key in ("title", "subtitle", "short_title", "description",
-                                            "rights")
-        if isinstance(value := getattr(metadata, key), str)})
+    typeset_fields: dict[str, Any] = {
+        key: typeset(md, value)
+        for key in ("title", "subtitle", "short_title", "description", "rights")
+        if isinstance(value := getattr(metadata, key), str)
+    }
+    metadata = replace(metadata, **typeset_fields)
     return Publication(project.root, metadata, sections)
 
 
@@ -79,23 +81,38 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
-        raise SourceError(error("SOURCE-NO-SECTIONS", "no sections found",
-                                project.relative(project.source_dir),
-                                hint="add files named like source/01-introduction.md"))
+        raise SourceError(
+            error(
+                "SOURCE-NO-SECTIONS",
+                "no sections found",
+                project.relative(project.source_dir),
+                hint="add files named like source/01-introduction.md",
+            )
+        )
     drafts: list[_Draft] = []
     numbers: dict[int, str] = {}
     for path in paths:
         file = project.relative(path)
         match = SECTION_FILE_RE.match(path.name)
         if not match:
-            problems.append(error("SECTION-NAME", "section file names must look like "
-                                  "`NN-name.md` (a number, a hyphen, a name)", file))
+            problems.append(
+                error(
+                    "SECTION-NAME",
+                    "section file names must look like `NN-name.md` (a number, a hyphen, a name)",
+                    file,
+                )
+            )
             continue
         number = int(match.group(1))
         if number in numbers:
-            problems.append(error("SECTION-ORDER", f"order number {number} is also used by "
-                                  f"{numbers[number]}", file,
-                                  hint="give every section its own number"))
+            problems.append(
+                error(
+                    "SECTION-ORDER",
+                    f"order number {number} is also used by {numbers[number]}",
+                    file,
+                    hint="give every section its own number",
+                )
+            )
         numbers[number] = file
         try:
             drafts.append(_parse(path, file, number, match.group(2), md))
@@ -114,29 +131,48 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) \
-            from exc
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
     tokens = md.parse(decode_text(raw, file))
     if not tokens or tokens[0].type != "front_matter":
-        raise SourceError(error("SECTION-NO-FRONT-MATTER",
-                                "a section starts with front matter between `---` lines", file, 1,
-                                hint="add `---`, `title: Your title`, `---` at the top"))
+        raise SourceError(
+            error(
+                "SECTION-NO-FRONT-MATTER",
+                "a section starts with front matter between `---` lines",
+                file,
+                1,
+                hint="add `---`, `title: Your title`, `---` at the top",
+            )
+        )
     front_token = tokens.pop(0)
     front, lines = load_yaml_mapping(front_token.content, file, first_line=2)
     problems = validate_mapping(front, lines, SECTION_SCHEMA, file, 1)
     if front.get("id") is not None and not _ID_RE.match(str(front["id"])):
-        problems.append(error("SECTION-ID", f"id {front['id']!r} must start with a letter and "
-                              "hold only letters, digits, - and _", file, lines.get("id")))
-    if not any(t.type == "inline" and t.content.strip() for t in tokens) \
-            and not any(t.type in ("fence", "code_block", "hr") for t in tokens):
+        problems.append(
+            error(
+                "SECTION-ID",
+                f"id {front['id']!r} must start with a letter and "
+                "hold only letters, digits, - and _",
+                file,
+                lines.get("id"),
+            )
+        )
+    if not any(t.type == "inline" and t.content.strip() for t in tokens) and not any(
+        t.type in ("fence", "code_block", "hr") for t in tokens
+    ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
             line = token.map[0] + 1 if token.map else None
-            problems.append(error(
-                "SECTION-H1", f"`# {tokens[index + 1].content}` is a level-1 heading", file, line,
-                hint="the section title comes from front matter `title`; use `##` inside"))
+            problems.append(
+                error(
+                    "SECTION-H1",
+                    f"`# {tokens[index + 1].content}` is a level-1 heading",
+                    file,
+                    line,
+                    hint="the section title comes from front matter `title`; use `##` inside",
+                )
+            )
     raise_if_errors(problems)
     return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
 
@@ -151,9 +187,14 @@ def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
         explicit = draft.front.get("id")
         section_id = str(explicit) if explicit else _xml_id(slugify(name.group(2)))
         if section_id in used:
-            problems.append(error("SECTION-ID-DUPLICATE",
-                                  f"section id {section_id!r} is also used by {used[section_id]}",
-                                  draft.file, hint="set a different `id` in the front matter"))
+            problems.append(
+                error(
+                    "SECTION-ID-DUPLICATE",
+                    f"section id {section_id!r} is also used by {used[section_id]}",
+                    draft.file,
+                    hint="set a different `id` in the front matter",
+                )
+            )
         used[section_id] = draft.file
         draft.id = section_id
     for draft in drafts:
@@ -202,8 +243,9 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                 target = by_name.get(match.group("file") or draft.name)
                 anchor = match.group("anchor")
                 if target is None:
-                    problems.append(error("LINK-BROKEN", f"link to {href!r}: no such section",
-                                          draft.file, line))
+                    problems.append(
+                        error("LINK-BROKEN", f"link to {href!r}: no such section", draft.file, line)
+                    )
                     continue
                 if not anchor:
                     child.attrSet("href", f"#{target.id}")
@@ -211,10 +253,15 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                     child.attrSet("href", f"#{target.anchors.get(anchor, target.id)}")
                 else:
                     known = ", ".join(sorted(target.anchors)[:8])
-                    problems.append(error("LINK-BROKEN",
-                                          f"link to {href!r}: no heading with that anchor in "
-                                          f"{target.file}", draft.file, line,
-                                          hint=f"anchors there: {known}" if known else None))
+                    problems.append(
+                        error(
+                            "LINK-BROKEN",
+                            f"link to {href!r}: no heading with that anchor in {target.file}",
+                            draft.file,
+                            line,
+                            hint=f"anchors there: {known}" if known else None,
+                        )
+                    )
     return problems
 
 

@@ -19,7 +19,8 @@ ACCESSIBILITY_SUMMARY = (
     "This publication follows EPUB Accessibility 1.1 and WCAG 2.1 level AA: it has a "
     "structured table of contents, headings in order, landmarks, the language of every "
     "document declared, and text that reflows; it contains no images, audio or video, and "
-    "conveys no information by colour alone.")
+    "conveys no information by colour alone."
+)
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,12 @@ class EpubResource:
     data: bytes
 
 
-def render_epub(publication: Publication, documents: Sequence[XhtmlDocument],
-                resources: Sequence[EpubResource], modified: dt.datetime) -> bytes:
+def render_epub(
+    publication: Publication,
+    documents: Sequence[XhtmlDocument],
+    resources: Sequence[EpubResource],
+    modified: dt.datetime,
+) -> bytes:
     """Package ``documents`` (spine order) and ``resources``; return the EPUB bytes.
 
     ``modified`` (UTC) becomes ``dcterms:modified``; zip entries carry a fixed time and order,
@@ -48,8 +53,11 @@ def render_epub(publication: Publication, documents: Sequence[XhtmlDocument],
     book.set_language(meta.language)
     for index, author in enumerate(meta.authors):
         book.add_author(author, uid=f"creator{index + 1}")
-    for name, value in (("publisher", meta.publisher), ("rights", meta.rights),
-                        ("description", meta.description)):
+    for name, value in (
+        ("publisher", meta.publisher),
+        ("rights", meta.rights),
+        ("description", meta.description),
+    ):
         if value:
             book.add_metadata("DC", name, value)
     book.add_metadata("DC", "date", meta.date.isoformat())
@@ -67,14 +75,19 @@ def render_epub(publication: Publication, documents: Sequence[XhtmlDocument],
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
     ):
         book.add_metadata(None, "meta", value, {"property": prop})
-    book.add_metadata(None, "meta", "", {"name": "generator", "content": f"mxpublish {__version__}"})
+    book.add_metadata(
+        None, "meta", "", {"name": "generator", "content": f"mxpublish {__version__}"}
+    )
 
     spine: list[object] = []
     toc: list[object] = []
     for index, document in enumerate(documents):
-        item = epub.EpubItem(uid=f"doc{index}", file_name=document.name,
-                             media_type="application/xhtml+xml",
-                             content=document.content.encode("utf-8"))
+        item = epub.EpubItem(
+            uid=f"doc{index}",
+            file_name=document.name,
+            media_type="application/xhtml+xml",
+            content=document.content.encode("utf-8"),
+        )
         if document.name == "nav.xhtml":
             item.properties = ["nav"]
         book.add_item(item)
@@ -82,16 +95,30 @@ def render_epub(publication: Publication, documents: Sequence[XhtmlDocument],
         if document.section_id:
             toc.append(epub.Link(document.name, document.title, document.section_id))
     for index, resource in enumerate(resources):
-        book.add_item(epub.EpubItem(uid=f"res{index}", file_name=resource.name,
-                                    media_type=resource.media_type, content=resource.data))
+        book.add_item(
+            epub.EpubItem(
+                uid=f"res{index}",
+                file_name=resource.name,
+                media_type=resource.media_type,
+                content=resource.data,
+            )
+        )
     book.add_item(epub.EpubNcx())
     book.toc = toc
     book.spine = spine
 
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"epub3_pages": False, "epub3_landmark": False,
-                                "epub2_guide": False, "mtime": modified,
-                                "play_order": {"enabled": True, "start_from": 1}})
+    epub.write_epub(
+        raw,
+        book,
+        {
+            "epub3_pages": False,
+            "epub3_landmark": False,
+            "epub2_guide": False,
+            "mtime": modified,
+            "play_order": {"enabled": True, "start_from": 1},
+        },
+    )
     return normalize_zip(raw.getvalue())
 
 

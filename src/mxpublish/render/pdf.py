@@ -35,7 +35,7 @@ class PdfResult:
 def _fetcher_class() -> type:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-    class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+    class ProjectFetcher(URLFetcher):
         """Serves ``file:`` URLs inside the allowed roots and ``data:`` URLs; refuses the rest.
 
         Refusals raise FatalURLFetchingError so that the build stops with a clear message
@@ -51,8 +51,9 @@ def _fetcher_class() -> type:
             if parts.scheme == "data":
                 return super().fetch(url, headers)
             if parts.scheme != "file":
-                raise FatalURLFetchingError(f"refused to fetch {url!r}: builds never use the "
-                                            "network")
+                raise FatalURLFetchingError(
+                    f"refused to fetch {url!r}: builds never use the network"
+                )
             path = Path(unquote(parts.path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FatalURLFetchingError(f"refused to read {path}: outside the project")
@@ -86,8 +87,14 @@ def _captured_logs() -> Iterator[list[logging.LogRecord]]:
         logger.propagate = old_propagate
 
 
-def render_pdf(publication: Publication, html: str, css: str, *, roots: Sequence[Path],
-               variant: str = "pdf/ua-1") -> PdfResult:
+def render_pdf(
+    publication: Publication,
+    html: str,
+    css: str,
+    *,
+    roots: Sequence[Path],
+    variant: str = "pdf/ua-1",
+) -> PdfResult:
     """Lay out ``html`` with ``css`` and return the PDF bytes, page count and anchor pages.
 
     ``roots`` are the only directories resources may come from. Raises RenderError when
@@ -98,29 +105,37 @@ def render_pdf(publication: Publication, html: str, css: str, *, roots: Sequence
     from weasyprint.urls import FatalURLFetchingError
 
     if variant not in PDF_VARIANTS:
-        raise RenderError(error("PDF-VARIANT", f"unknown PDF variant {variant!r}",
-                                hint="choose one of " + ", ".join(PDF_VARIANTS)))
+        raise RenderError(
+            error(
+                "PDF-VARIANT",
+                f"unknown PDF variant {variant!r}",
+                hint="choose one of " + ", ".join(PDF_VARIANTS),
+            )
+        )
     fetcher = _fetcher_class()([publication.root, *roots])
     base_url = publication.root.as_uri() + "/"
     with _captured_logs() as records:
         try:
             font_config = FontConfiguration()  # @font-face rules only work through it
-            stylesheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher,
-                                        font_config=font_config)
-            document = weasyprint.HTML(string=html, base_url=base_url,
-                                       url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=font_config)
-            anchors = tuple(PageAnchor(name, number)
-                            for number, page in enumerate(document.pages, 1)
-                            for name in page.anchors)
+            stylesheet = weasyprint.CSS(
+                string=css, base_url=base_url, url_fetcher=fetcher, font_config=font_config
+            )
+            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], font_config=font_config
+            )
+            anchors = tuple(
+                PageAnchor(name, number)
+                for number, page in enumerate(document.pages, 1)
+                for name in page.anchors
+            )
             identifier = hashlib.sha256(
-                (publication.metadata.identifier + html + css).encode()).hexdigest()[:32]
+                (publication.metadata.identifier + html + css).encode()
+            ).hexdigest()[:32]
             options: dict[str, object] = {"pdf_identifier": identifier.encode()}
             if variant != "none":
                 options["pdf_variant"] = variant
             data = document.write_pdf(**options)
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
-    diagnostics = tuple(
-        warning("PDF-RENDER", record.getMessage()) for record in records)
+    diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
     return PdfResult(data, len(document.pages), anchors, diagnostics)

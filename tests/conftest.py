@@ -1,0 +1,66 @@
+"""Fixtures: a mini project written from a dict, and the briefing built once per session."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO
+
+MINIMAL_CONFIG = """\
+title: A Test Publication
+authors: [Test Office]
+date: 2024-05-01
+language: en-US
+identifier: urn:uuid:12345678-1234-5678-1234-567812345678
+"""
+
+MakeProject = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> MakeProject:
+    """Write ``{relative path: text or bytes}`` under a fresh project; publication.yaml and one
+    section are added unless given."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "project"
+        defaults: dict[str, str | bytes] = {"source/publication.yaml": MINIMAL_CONFIG}
+        if not any(name.startswith("source/") and name.endswith(".md") for name in files):
+            defaults["source/01-first.md"] = "---\ntitle: First\n---\n\nSome text.\n"
+        for name, content in {**defaults, **files}.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def briefing_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The repository's briefing built once in all formats; WeasyPrint warnings fail it."""
+    from mxpublish.build import build
+
+    root = tmp_path_factory.mktemp("briefing")
+    for name in ("source", "styles"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, root / name)
+    result = build(root, out_dir=root / "build")
+    assert not result.diagnostics, [d.format() for d in result.diagnostics]
+    outputs = {output.format: output.path for output in result.outputs}
+    outputs["root"] = root
+    return outputs
+
+
+@pytest.fixture(autouse=True)
+def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)

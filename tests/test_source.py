@@ -1,0 +1,155 @@
+"""Sections: order, front matter, ids, links and content-as-data."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import MakeProject
+from mxpublish.errors import SourceError
+from mxpublish.project import Project
+from mxpublish.source import load_publication
+
+
+def _load(root):  # type: ignore[no-untyped-def]
+    return load_publication(Project(root))
+
+
+def _codes(exc: pytest.ExceptionInfo[SourceError]) -> set[str]:
+    return {d.code for d in exc.value.diagnostics}
+
+
+def test_sections_are_ordered_by_number(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/10-last.md": "---\ntitle: Last\n---\n\nEnd.\n",
+            "source/2-second.md": "---\ntitle: Second\n---\n\nMiddle.\n",
+            "source/01-first.md": "---\ntitle: First\nstatus: draft\nsummary: S.\n---\n\nStart.\n",
+        }
+    )
+    pub = _load(root)
+    assert [s.title for s in pub.sections] == ["First", "Second", "Last"]
+    assert [s.id for s in pub.sections] == ["first", "second", "last"]
+    assert pub.sections[0].status == "draft" and pub.sections[0].summary == "S."
+
+
+def test_template_syntax_in_a_section_prints_literally(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": "---\ntitle: A\n---\n\n{{ 7*7 }} and {% raw %}\n"})
+    html = _load(root).sections[0].html
+    assert "{{ 7*7 }}" in html and "{% raw %}" in html and "49" not in html
+
+
+def test_raw_html_is_escaped(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": "---\ntitle: A\n---\n\n<script>x()</script> <b>b</b>\n"})
+    html = _load(root).sections[0].html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_typography_quotes_and_dashes(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: 'What \"Troops\" Mean'\n---\n\n"
+            "It's \"quoted\" -- and 'single'.\n"
+        }
+    )
+    section = _load(root).sections[0]
+    assert section.title == "What “Troops” Mean"
+    assert "It’s “quoted” – and ‘single’." in section.html
+
+
+def test_heading_ids_are_unique_across_sections(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\n---\n\n## Background\n\nx\n\n## Background\n\ny\n",
+            "source/02-b.md": "---\ntitle: B\n---\n\n## Background\n\nz\n",
+        }
+    )
+    pub = _load(root)
+    ids = [h.id for s in pub.sections for h in s.headings]
+    assert ids == ["background", "background-2", "background-3"]
+    assert 'id="background-3"' in pub.sections[1].html
+
+
+def test_links_between_sections_resolve(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\n---\n\nSee [B](02-b.md), [its part](02-b.md#part) "
+            "and [here](#local).\n\n## Local\n\nx\n",
+            "source/02-b.md": "---\ntitle: B\n---\n\n## Part\n\nz\n",
+        }
+    )
+    html = _load(root).sections[0].html
+    assert 'href="#b"' in html and 'href="#part"' in html and 'href="#local"' in html
+
+
+def test_broken_links_are_errors_with_lines(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\n---\n\nSee [x](09-none.md).\n\nAnd [y](#nowhere).\n",
+        }
+    )
+    with pytest.raises(SourceError) as exc:
+        _load(root)
+    found = [(d.code, d.line) for d in exc.value.diagnostics]
+    assert found == [("LINK-BROKEN", 5), ("LINK-BROKEN", 7)]
+
+
+def test_all_section_problems_are_reported_together(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "No front matter\n",
+            "source/01-b.md": "---\ntitle: B\ncolour: red\n---\n\ntext\n",
+            "source/03-c.md": "---\ntitle: C\n---\n\n",
+            "source/04-d.md": "---\ntitle: D\n---\n\n# Big\n\ntext\n",
+            "source/notes.md": "---\ntitle: N\n---\n\ntext\n",
+            "source/publication.yaml": "title: [unclosed\n",
+        }
+    )
+    with pytest.raises(SourceError) as exc:
+        _load(root)
+    assert _codes(exc) == {
+        "SECTION-NO-FRONT-MATTER",
+        "SECTION-ORDER",
+        "SCHEMA-UNKNOWN",
+        "SECTION-EMPTY",
+        "SECTION-H1",
+        "SECTION-NAME",
+        "YAML-SYNTAX",
+    }
+
+
+def test_no_sections(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": "x"})
+    (root / "source" / "01-a.md").unlink()
+    with pytest.raises(SourceError) as exc:
+        _load(root)
+    assert _codes(exc) == {"SOURCE-NO-SECTIONS"}
+
+
+def test_duplicate_section_ids(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\nid: same\n---\n\nx\n",
+            "source/02-b.md": "---\ntitle: B\nid: same\n---\n\ny\n",
+        }
+    )
+    with pytest.raises(SourceError) as exc:
+        _load(root)
+    assert _codes(exc) == {"SECTION-ID-DUPLICATE"}
+
+
+def test_incomplete_status_and_plain_text(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\nstatus: incomplete\n---\n\n"
+            "- **Lead:** item\n\nStops at promises to\n"
+        }
+    )
+    section = _load(root).sections[0]
+    assert section.incomplete
+    assert section.text == "Lead: item\n\nStops at promises to"
+
+
+def test_footnote_ids_are_prefixed_by_section(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": "---\ntitle: A\n---\n\nText[^1].\n\n[^1]: Note.\n"})
+    html = _load(root).sections[0].html
+    assert 'id="fnref-a-1"' in html or "a-1" in html
