@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +16,8 @@ from markupsafe import Markup
 from mxpublish import __version__
 from mxpublish.errors import SourceError, error
 from mxpublish.fonts import FontFace, font_face_css
-from mxpublish.model import Publication, Section
+from mxpublish.model import PageStart, Publication, Section
+from mxpublish.pagebreaks import add_page_breaks, page_list
 from mxpublish.project import Project
 
 THEME = resources.files("mxpublish").joinpath("theme")
@@ -129,8 +130,19 @@ def epub_file_name(section: Section) -> str:
     return f"text/{section.number:02d}-{section.id}.xhtml"
 
 
-def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[XhtmlDocument, ...]:
-    """Title page, navigation document and one XHTML per section, links resolved across files."""
+TITLEPAGE_FILE = "text/titlepage.xhtml"
+NAV_FILE = "nav.xhtml"
+
+
+def epub_documents(
+    publication: Publication, env: jinja2.Environment, page_starts: Sequence[PageStart] = ()
+) -> tuple[XhtmlDocument, ...]:
+    """Title page, navigation document and one XHTML per section, links resolved across files.
+
+    With ``page_starts`` (from the print layout) every printed page gets a page-break marker
+    where it begins and the navigation document a page list, so page N means the same passage
+    in the PDF and the EPUB.
+    """
     files = {s.id: epub_file_name(s) for s in publication.sections}
     owner = {anchor: s.id for s in publication.sections for anchor in s.anchors}
 
@@ -143,22 +155,24 @@ def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[X
         return href
 
     context = _context(publication)
+    pages = page_list(page_starts, files, TITLEPAGE_FILE, NAV_FILE)
     docs = [
         XhtmlDocument(
-            "text/titlepage.xhtml",
+            TITLEPAGE_FILE,
             publication.metadata.title,
             _render(env, "epub/titlepage.xhtml.j2", **context),
         )
     ]
     docs.append(
         XhtmlDocument(
-            "nav.xhtml",
+            NAV_FILE,
             "Contents",
             _render(
                 env,
                 "epub/nav.xhtml.j2",
                 href=href_from(""),
-                titlepage_href="text/titlepage.xhtml",
+                titlepage_href=TITLEPAGE_FILE,
+                pages=pages,
                 **context,
             ),
         )
@@ -181,4 +195,9 @@ def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[X
                 section.id,
             )
         )
-    return tuple(docs)
+    if not page_starts:
+        return tuple(docs)
+    marked = add_page_breaks(
+        {d.name: d.content for d in docs}, page_starts, files, TITLEPAGE_FILE, NAV_FILE
+    )
+    return tuple(replace(d, content=marked.get(d.name, d.content)) for d in docs)

@@ -18,7 +18,7 @@ from mxpublish.assemble import (
 from mxpublish.errors import Diagnostic, ProjectError, error
 from mxpublish.fonts import FACES, font_dirs, subset
 from mxpublish.markdown import create_parser
-from mxpublish.model import PAPER_SIZES, Publication
+from mxpublish.model import PAPER_SIZES, PageStart, Publication
 from mxpublish.project import Project, atomic_write, find_project
 from mxpublish.source import load_publication
 
@@ -83,7 +83,9 @@ def build(
     outputs: list[Output] = []
     diagnostics: list[Diagnostic] = []
 
-    if "pdf" in wanted:
+    page_starts: tuple[PageStart, ...] = ()
+    if "pdf" in wanted or "epub" in wanted:
+        # The EPUB's page list comes from the print layout, so lay it out for either format.
         from mxpublish.render.pdf import render_pdf
 
         size = PAPER_SIZES[publication.metadata.paper]
@@ -93,16 +95,20 @@ def build(
             + f"\n@page {{ size: {size}; }}\n"
         )
         html = document_html(publication, env, "print", toc_depth=1)
-        result = render_pdf(publication, html, css, roots=font_dirs(), variant=pdf_variant)
+        result = render_pdf(
+            publication, html, css, roots=font_dirs(), variant=pdf_variant, write="pdf" in wanted
+        )
         diagnostics.extend(result.diagnostics)
-        path = target / f"{slug}.pdf"
-        atomic_write(path, result.data)
-        outputs.append(Output("pdf", path, len(result.data), result.pages))
+        page_starts = result.page_starts
+        if "pdf" in wanted:
+            path = target / f"{slug}.pdf"
+            atomic_write(path, result.data)
+            outputs.append(Output("pdf", path, len(result.data), result.pages))
 
     if "epub" in wanted:
         from mxpublish.render.epub import EpubResource, render_epub
 
-        documents = epub_documents(publication, env)
+        documents = epub_documents(publication, env, page_starts)
         text = "".join(d.content for d in documents)
         css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
         resources = [EpubResource("styles/epub.css", "text/css", css.encode("utf-8"))]
@@ -110,7 +116,13 @@ def build(
             EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
             for face in FACES
         ]
-        data = render_epub(publication, documents, resources, build_time(publication))
+        data = render_epub(
+            publication,
+            documents,
+            resources,
+            build_time(publication),
+            has_page_list=bool(page_starts),
+        )
         path = target / f"{slug}.epub"
         atomic_write(path, data)
         outputs.append(Output("epub", path, len(data)))
