@@ -49,13 +49,13 @@ def environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
     )
-    env.filters["longdate"] = _long_date
+    env.filters["longdate"] = long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
     env.globals["version"] = __version__
     return env
 
 
-def _long_date(value: dt.date, language: str) -> str:
+def long_date(value: dt.date, language: str) -> str:
     if language.lower().startswith("en"):
         return f"{value:%B} {value.day}, {value.year}"
     return value.isoformat()
@@ -112,15 +112,20 @@ def document_html(
     medium: str,
     css: str = "",
     toc_depth: int = 1,
+    modified: dt.datetime | None = None,
 ) -> str:
     """The whole publication as one HTML document (``medium`` is ``print`` or ``web``);
-    for the web edition ``css`` is inlined so the file stands alone."""
+    for the web edition ``css`` is inlined so the file stands alone. ``modified`` (UTC) is
+    the document's modification time (default: the publication date)."""
+    date = publication.metadata.date
+    modified = modified or dt.datetime(date.year, date.month, date.day)
     return _render(
         env,
         "publication.html.j2",
         medium=medium,
         css=Markup(css),
         toc_depth=toc_depth,
+        modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
         local_href=lambda anchor: f"#{anchor}",
         **_context(publication),
     )
@@ -134,14 +139,20 @@ TITLEPAGE_FILE = "text/titlepage.xhtml"
 NAV_FILE = "nav.xhtml"
 
 
+COVER_FILE = "text/cover.xhtml"
+
+
 def epub_documents(
-    publication: Publication, env: jinja2.Environment, page_starts: Sequence[PageStart] = ()
+    publication: Publication,
+    env: jinja2.Environment,
+    page_starts: Sequence[PageStart] = (),
+    cover_image: str | None = None,
 ) -> tuple[XhtmlDocument, ...]:
     """Title page, navigation document and one XHTML per section, links resolved across files.
 
     With ``page_starts`` (from the print layout) every printed page gets a page-break marker
     where it begins and the navigation document a page list, so page N means the same passage
-    in the PDF and the EPUB.
+    in the PDF and the EPUB. ``cover_image`` (a path inside ``EPUB/``) adds a cover page.
     """
     files = {s.id: epub_file_name(s) for s in publication.sections}
     owner = {anchor: s.id for s in publication.sections for anchor in s.anchors}
@@ -156,7 +167,16 @@ def epub_documents(
 
     context = _context(publication)
     pages = page_list(page_starts, files, TITLEPAGE_FILE, NAV_FILE)
-    docs = [
+    docs = []
+    if cover_image:
+        docs.append(
+            XhtmlDocument(
+                COVER_FILE,
+                "Cover",
+                _render(env, "epub/cover.xhtml.j2", cover_src=f"../{cover_image}", **context),
+            )
+        )
+    docs += [
         XhtmlDocument(
             TITLEPAGE_FILE,
             publication.metadata.title,
@@ -172,6 +192,7 @@ def epub_documents(
                 "epub/nav.xhtml.j2",
                 href=href_from(""),
                 titlepage_href=TITLEPAGE_FILE,
+                cover_href=COVER_FILE if cover_image else None,
                 pages=pages,
                 **context,
             ),

@@ -18,8 +18,9 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 ACCESSIBILITY_SUMMARY = (
     "This publication follows EPUB Accessibility 1.1 and WCAG 2.1 level AA: it has a "
     "structured table of contents, headings in order, landmarks, the language of every "
-    "document declared, and text that reflows; it contains no images, audio or video, and "
-    "conveys no information by colour alone."
+    "document declared, text that reflows, and page-break markers with a page list that "
+    "match the printed edition. Every image has a text alternative; there is no audio or "
+    "video, and no information is conveyed by colour alone."
 )
 
 
@@ -30,6 +31,7 @@ class EpubResource:
     name: str
     media_type: str
     data: bytes
+    properties: tuple[str, ...] = ()
 
 
 def print_edition_name(publication: Publication) -> str:
@@ -73,6 +75,7 @@ def render_epub(
         book.add_metadata("DC", "subject", keyword)
     a11y: list[tuple[str, str]] = [
         ("schema:accessMode", "textual"),
+        ("schema:accessMode", "visual"),
         ("schema:accessModeSufficient", "textual"),
         ("schema:accessibilityFeature", "structuralNavigation"),
         ("schema:accessibilityFeature", "tableOfContents"),
@@ -112,14 +115,14 @@ def render_epub(
         if document.section_id:
             toc.append(epub.Link(document.name, document.title, document.section_id))
     for index, resource in enumerate(resources):
-        book.add_item(
-            epub.EpubItem(
-                uid=f"res{index}",
-                file_name=resource.name,
-                media_type=resource.media_type,
-                content=resource.data,
-            )
+        item = epub.EpubItem(
+            uid=f"res{index}",
+            file_name=resource.name,
+            media_type=resource.media_type,
+            content=resource.data,
         )
+        item.properties = list(resource.properties)
+        book.add_item(item)
     book.add_item(epub.EpubNcx())
     book.toc = toc
     book.spine = spine
