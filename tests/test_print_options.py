@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import io
 import zipfile
 from pathlib import Path
@@ -162,7 +163,7 @@ def test_cover_named_in_publication_yaml(make_project: MakeProject, tmp_path: Pa
     with zipfile.ZipFile(epub) as archive:
         assert archive.read("EPUB/images/cover.jpg") == buffer.getvalue()
     missing = make_project({"source/publication.yaml": MINIMAL_CONFIG + "cover: nope.png\n"})
-    with pytest.raises(SourceError, match="cover image 'nope.png' not found"):
+    with pytest.raises(SourceError, match=re.escape("cover image 'nope.png' not found")):
         build(missing, ["epub"], tmp_path)
 
 
