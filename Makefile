@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROJECT ?= .
 MX     := $(BIN)/mxpublish
 
-.PHONY: all pdf epub html check test test-fast lint bench clean distclean venv
+.PHONY: all pdf epub html check test test-fast lint a11y a11y-tools bench clean distclean venv
 
 all: $(STAMP)
 	$(MX) build $(PROJECT) --format all
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) a11y-tools
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
@@ -42,6 +42,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
+
+a11y-tools:
+	bash tools/a11y/setup.sh
+
+a11y: $(STAMP) a11y-tools
+	@epub=$$($(MX) build $(PROJECT) --format epub | tail -n 1) && rm -rf build/ace && \
+	  tools/a11y/ace.sh "$$epub" build/ace && $(BIN)/python tools/a11y/report.py build/ace/report.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -41,7 +41,7 @@ def test_every_problem_is_reported_at_once(make_project: MakeProject) -> None:
     assert ("SCHEMA-TYPE", 3) in codes  # date
     assert ("SCHEMA-VALUE", 4) in codes  # language
     assert ("SCHEMA-VALUE", 5) in codes  # identifier
-    assert ("SCHEMA-TYPE", 6) in codes  # paper
+    assert ("SCHEMA-VALUE", 6) in codes  # paper
     unknown = next(d for d in exc.value.diagnostics if d.code == "SCHEMA-UNKNOWN")
     assert unknown.hint == "did you mean `title`?"
     assert unknown.file == "source/publication.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +16,8 @@ from markupsafe import Markup
 from mxpublish import __version__
 from mxpublish.errors import SourceError, error
 from mxpublish.fonts import FontFace, font_face_css
-from mxpublish.model import Publication, Section
+from mxpublish.model import PageStart, Publication, Section
+from mxpublish.pagebreaks import add_page_breaks, page_list
 from mxpublish.project import Project
 
 THEME = resources.files("mxpublish").joinpath("theme")
@@ -48,13 +49,13 @@ def environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
     )
-    env.filters["longdate"] = _long_date
+    env.filters["longdate"] = long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
     env.globals["version"] = __version__
     return env
 
 
-def _long_date(value: dt.date, language: str) -> str:
+def long_date(value: dt.date, language: str) -> str:
     if language.lower().startswith("en"):
         return f"{value:%B} {value.day}, {value.year}"
     return value.isoformat()
@@ -111,15 +112,20 @@ def document_html(
     medium: str,
     css: str = "",
     toc_depth: int = 1,
+    modified: dt.datetime | None = None,
 ) -> str:
     """The whole publication as one HTML document (``medium`` is ``print`` or ``web``);
-    for the web edition ``css`` is inlined so the file stands alone."""
+    for the web edition ``css`` is inlined so the file stands alone. ``modified`` (UTC) is
+    the document's modification time (default: the publication date)."""
+    date = publication.metadata.date
+    modified = modified or dt.datetime(date.year, date.month, date.day)
     return _render(
         env,
         "publication.html.j2",
         medium=medium,
         css=Markup(css),
         toc_depth=toc_depth,
+        modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
         local_href=lambda anchor: f"#{anchor}",
         **_context(publication),
     )
@@ -129,8 +135,25 @@ def epub_file_name(section: Section) -> str:
     return f"text/{section.number:02d}-{section.id}.xhtml"
 
 
-def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[XhtmlDocument, ...]:
-    """Title page, navigation document and one XHTML per section, links resolved across files."""
+TITLEPAGE_FILE = "text/titlepage.xhtml"
+NAV_FILE = "nav.xhtml"
+
+
+COVER_FILE = "text/cover.xhtml"
+
+
+def epub_documents(
+    publication: Publication,
+    env: jinja2.Environment,
+    page_starts: Sequence[PageStart] = (),
+    cover_image: str | None = None,
+) -> tuple[XhtmlDocument, ...]:
+    """Title page, navigation document and one XHTML per section, links resolved across files.
+
+    With ``page_starts`` (from the print layout) every printed page gets a page-break marker
+    where it begins and the navigation document a page list, so page N means the same passage
+    in the PDF and the EPUB. ``cover_image`` (a path inside ``EPUB/``) adds a cover page.
+    """
     files = {s.id: epub_file_name(s) for s in publication.sections}
     owner = {anchor: s.id for s in publication.sections for anchor in s.anchors}
 
@@ -143,22 +166,34 @@ def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[X
         return href
 
     context = _context(publication)
-    docs = [
+    pages = page_list(page_starts, files, TITLEPAGE_FILE, NAV_FILE)
+    docs = []
+    if cover_image:
+        docs.append(
+            XhtmlDocument(
+                COVER_FILE,
+                "Cover",
+                _render(env, "epub/cover.xhtml.j2", cover_src=f"../{cover_image}", **context),
+            )
+        )
+    docs += [
         XhtmlDocument(
-            "text/titlepage.xhtml",
+            TITLEPAGE_FILE,
             publication.metadata.title,
             _render(env, "epub/titlepage.xhtml.j2", **context),
         )
     ]
     docs.append(
         XhtmlDocument(
-            "nav.xhtml",
+            NAV_FILE,
             "Contents",
             _render(
                 env,
                 "epub/nav.xhtml.j2",
                 href=href_from(""),
-                titlepage_href="text/titlepage.xhtml",
+                titlepage_href=TITLEPAGE_FILE,
+                cover_href=COVER_FILE if cover_image else None,
+                pages=pages,
                 **context,
             ),
         )
@@ -181,4 +216,9 @@ def epub_documents(publication: Publication, env: jinja2.Environment) -> tuple[X
                 section.id,
             )
         )
-    return tuple(docs)
+    if not page_starts:
+        return tuple(docs)
+    marked = add_page_breaks(
+        {d.name: d.content for d in docs}, page_starts, files, TITLEPAGE_FILE, NAV_FILE
+    )
+    return tuple(replace(d, content=marked.get(d.name, d.content)) for d in docs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,12 +14,15 @@ from mxpublish.assemble import (
     environment,
     epub_documents,
     fonts_css,
+    long_date,
     stylesheet,
 )
-from mxpublish.errors import Diagnostic, ProjectError, error
+from mxpublish.config import paper_css
+from mxpublish.cover import cover_png
+from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
 from mxpublish.fonts import FACES, font_dirs, subset
 from mxpublish.markdown import create_parser
-from mxpublish.model import PAPER_SIZES, Publication
+from mxpublish.model import PageStart, Publication
 from mxpublish.project import Project, atomic_write, find_project
 from mxpublish.source import load_publication
 
@@ -54,15 +58,57 @@ def load(project_dir: Path | str) -> tuple[Project, Publication]:
     return project, load_publication(project, create_parser())
 
 
+_IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+
+#: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
+PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
+
+
+def _paper(publication: Publication, override: str | None) -> str:
+    value = override or publication.metadata.paper
+    try:
+        return paper_css(value)
+    except ValueError as exc:
+        raise ProjectError(error("PAPER", str(exc))) from exc
+
+
+def _cover(project: Project, publication: Publication) -> tuple[str, str, bytes]:
+    """(name inside EPUB/, media type, bytes) of the cover: the image publication.yaml names,
+    or one drawn from the title metadata."""
+    meta = publication.metadata
+    if meta.cover:
+        file = project.relative(project.config_path)
+        path = project.resolve_inside(meta.cover, project.source_dir, file=file)
+        media_type = _IMAGE_TYPES.get(path.suffix.lower())
+        if media_type is None or not path.is_file():
+            problem = "is not a PNG, JPEG, GIF or SVG file" if path.is_file() else "not found"
+            raise SourceError(error("COVER", f"cover image {meta.cover!r} {problem}", file))
+        return f"images/cover{path.suffix.lower()}", media_type, path.read_bytes()
+    date_text = long_date(meta.date, meta.language)
+    return "images/cover.png", "image/png", cover_png(meta, date_text)
+
+
 def build(
     project_dir: Path | str,
     formats: Iterable[str] = FORMATS,
     out_dir: Path | str | None = None,
     *,
     pdf_variant: str = "pdf/ua-1",
+    paper: str | None = None,
+    print_marks: bool = False,
+    booklet: bool = False,
 ) -> BuildResult:
     """Build the requested formats; return what was written and every warning.
 
+    ``paper`` overrides publication.yaml's; ``print_marks`` adds bleed and crop marks;
+    ``booklet`` also writes ``<slug>-booklet.pdf``, imposed for saddle-stitch printing. When
+    all three formats are built, ``SHA256SUMS`` lists the outputs' checksums.
     Raises an MxError subclass on bad input or a failed render; an output is replaced only
     when its new version is complete, so a failed build leaves the previous files intact.
     """
@@ -80,37 +126,58 @@ def build(
     target = Path(out_dir) if out_dir else project.build_dir
     env = environment(project)
     slug = publication.metadata.slug
+    modified = build_time(publication)
     outputs: list[Output] = []
     diagnostics: list[Diagnostic] = []
 
-    if "pdf" in wanted:
+    page_starts: tuple[PageStart, ...] = ()
+    if "pdf" in wanted or "epub" in wanted or booklet:
+        # The EPUB's page list comes from the print layout, so lay it out for either format.
         from mxpublish.render.pdf import render_pdf
 
-        size = PAPER_SIZES[publication.metadata.paper]
         css = (
             fonts_css(lambda face: face.path.resolve().as_uri())
             + stylesheet(project, "print")
-            + f"\n@page {{ size: {size}; }}\n"
+            + f"\n@page {{ size: {_paper(publication, paper)}; }}\n"
+            + (PRINT_MARKS_CSS if print_marks else "")
         )
-        html = document_html(publication, env, "print", toc_depth=1)
-        result = render_pdf(publication, html, css, roots=font_dirs(), variant=pdf_variant)
+        html = document_html(publication, env, "print", toc_depth=1, modified=modified)
+        write_pdf = "pdf" in wanted or booklet
+        result = render_pdf(
+            publication, html, css, roots=font_dirs(), variant=pdf_variant, write=write_pdf
+        )
         diagnostics.extend(result.diagnostics)
-        path = target / f"{slug}.pdf"
-        atomic_write(path, result.data)
-        outputs.append(Output("pdf", path, len(result.data), result.pages))
+        page_starts = result.page_starts
+        if "pdf" in wanted:
+            path = target / f"{slug}.pdf"
+            atomic_write(path, result.data)
+            outputs.append(Output("pdf", path, len(result.data), result.pages))
+        if booklet:
+            from mxpublish.render.impose import booklet_order, impose_booklet
+
+            data = impose_booklet(result.data)
+            path = target / f"{slug}-booklet.pdf"
+            atomic_write(path, data)
+            outputs.append(Output("booklet", path, len(data), len(booklet_order(result.pages))))
 
     if "epub" in wanted:
         from mxpublish.render.epub import EpubResource, render_epub
 
-        documents = epub_documents(publication, env)
+        cover_name, cover_type, cover_data = _cover(project, publication)
+        documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
         text = "".join(d.content for d in documents)
         css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
-        resources = [EpubResource("styles/epub.css", "text/css", css.encode("utf-8"))]
+        resources = [
+            EpubResource("styles/epub.css", "text/css", css.encode("utf-8")),
+            EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
+        ]
         resources += [
             EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
             for face in FACES
         ]
-        data = render_epub(publication, documents, resources, build_time(publication))
+        data = render_epub(
+            publication, documents, resources, modified, has_page_list=bool(page_starts)
+        )
         path = target / f"{slug}.epub"
         atomic_write(path, data)
         outputs.append(Output("epub", path, len(data)))
@@ -118,11 +185,22 @@ def build(
     if "html" in wanted:
         from mxpublish.render.html import inline_fonts_css, render_html
 
-        draft = document_html(publication, env, "web", toc_depth=2)
+        draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
         css = inline_fonts_css(draft) + stylesheet(project, "web")
-        data = render_html(document_html(publication, env, "web", css=css, toc_depth=2))
+        data = render_html(
+            document_html(publication, env, "web", css=css, toc_depth=2, modified=modified)
+        )
         path = target / f"{slug}.html"
         atomic_write(path, data)
         outputs.append(Output("html", path, len(data)))
+
+    if set(wanted) == set(FORMATS):
+        sums = "".join(
+            f"{hashlib.sha256(o.path.read_bytes()).hexdigest()}  {o.path.name}\n"
+            for o in sorted(outputs, key=lambda o: o.path.name)
+        )
+        path = target / "SHA256SUMS"
+        atomic_write(path, sums.encode("ascii"))
+        outputs.append(Output("checksums", path, len(sums)))
 
     return BuildResult(tuple(outputs), tuple(diagnostics))

@@ -79,15 +79,42 @@ def main(ctx: click.Context, debug: bool) -> None:
     type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
     help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.",
 )
+@click.option(
+    "--paper",
+    metavar="SIZE",
+    help='Paper: letter, a4 or "WIDTH HEIGHT" (e.g. "6in 9in"); overrides publication.yaml.',
+)
+@click.option(
+    "--print-marks", is_flag=True, help="Add bleed and crop marks for a commercial printer."
+)
+@click.option(
+    "--booklet",
+    is_flag=True,
+    help="Also write <slug>-booklet.pdf, imposed two-up for saddle-stitch printing.",
+)
 def build(
-    project_dir: Path, formats: tuple[str, ...], out_dir: Path | None, pdf_variant: str
+    project_dir: Path,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    pdf_variant: str,
+    paper: str | None,
+    print_marks: bool,
+    booklet: bool,
 ) -> None:
     """Build the publication in PROJECT_DIR (default: the current directory)."""
     from mxpublish.build import FORMATS
     from mxpublish.build import build as run_build
 
     wanted = FORMATS if "all" in formats else formats
-    result = run_build(project_dir, wanted, out_dir, pdf_variant=pdf_variant)
+    result = run_build(
+        project_dir,
+        wanted,
+        out_dir,
+        pdf_variant=pdf_variant,
+        paper=paper,
+        print_marks=print_marks,
+        booklet=booklet,
+    )
     _echo_diagnostics(result.diagnostics)
     for output in result.outputs:
         click.echo(str(output.path))

@@ -42,7 +42,8 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "description": Field("text"),
     "keywords": Field("list"),
     "slug": Field("text"),
-    "paper": Field("choice", choices=tuple(PAPER_SIZES)),
+    "paper": Field("text"),
+    "cover": Field("text"),
     "marking": Field("text"),
 }
 
@@ -170,6 +171,24 @@ def _type_problem(spec: Field, value: Any) -> str | None:
     return None
 
 
+_LENGTH_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)\s*$")
+
+
+def paper_css(value: str) -> str:
+    """The CSS ``size`` for a paper setting: ``letter``, ``a4`` or ``"WIDTH HEIGHT"`` in
+    in/mm/cm/pt (e.g. ``"6in 9in"``). Raises ValueError with the accepted forms."""
+    named = PAPER_SIZES.get(value.strip().lower())
+    if named:
+        return named
+    parts = value.replace("x", " ").replace("×", " ").split()
+    lengths = [_LENGTH_RE.match(part) for part in parts]
+    if len(parts) == 2 and all(lengths):
+        return " ".join(f"{m.group(1)}{m.group(2)}" for m in lengths if m)
+    raise ValueError(
+        f'paper {value!r} is not letter, a4 or two lengths such as "6in 9in" or "148mm 210mm"'
+    )
+
+
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens; stable, so ids and file names never drift."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -211,6 +230,11 @@ def load_metadata(project: Project) -> Metadata:
             problem = check(data[key])
             if problem:
                 problems.append(error("SCHEMA-VALUE", f"`{key}` {problem}", file, lines.get(key)))
+    if data.get("paper") is not None:
+        try:
+            paper_css(str(data["paper"]))
+        except ValueError as exc:
+            problems.append(error("SCHEMA-VALUE", f"`paper`: {exc}", file, lines.get("paper")))
     if data.get("slug") is not None and slugify(str(data["slug"])) != str(data["slug"]):
         problems.append(
             error(
@@ -236,7 +260,8 @@ def load_metadata(project: Project) -> Metadata:
         description=_text(data.get("description")),
         keywords=_as_list(data.get("keywords")),
         slug=str(data.get("slug") or slugify(title)),
-        paper=str(data.get("paper") or "letter").lower(),
+        paper=str(data.get("paper") or "letter").strip().lower(),
+        cover=_text(data.get("cover")),
         marking=_text(data.get("marking")),
     )
 

@@ -28,6 +28,7 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     paper: str = "letter"
     marking: str | None = None
+    cover: str | None = None
 
     @property
     def running_title(self) -> str:
@@ -82,3 +83,42 @@ class Publication:
             if anchor in section.anchors:
                 return section
         return None
+
+
+#: Elements whose text is counted when locating a page break inside a section.
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dt",
+        "dd",
+        "pre",
+        "td",
+        "th",
+        "caption",
+        "figcaption",
+        "blockquote",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where a printed page begins, in terms both the PDF layout and the EPUB agree on.
+
+    ``region`` is ``titlepage``, ``contents`` or ``section``; for a section, ``block`` indexes
+    its BLOCK_TAGS elements in document order and ``offset`` counts the letters and digits of
+    that block printed on earlier pages (immune to hyphenation and line breaks).
+    """
+
+    page: int
+    region: str
+    section_id: str | None = None
+    block: int = 0
+    offset: int = 0

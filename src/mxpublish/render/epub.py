@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mxpublish import __version__
@@ -18,8 +18,9 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 ACCESSIBILITY_SUMMARY = (
     "This publication follows EPUB Accessibility 1.1 and WCAG 2.1 level AA: it has a "
     "structured table of contents, headings in order, landmarks, the language of every "
-    "document declared, and text that reflows; it contains no images, audio or video, and "
-    "conveys no information by colour alone."
+    "document declared, text that reflows, and page-break markers with a page list that "
+    "match the printed edition. Every image has a text alternative; there is no audio or "
+    "video, and no information is conveyed by colour alone."
 )
 
 
@@ -30,6 +31,13 @@ class EpubResource:
     name: str
     media_type: str
     data: bytes
+    properties: tuple[str, ...] = ()
+
+
+def print_edition_name(publication: Publication) -> str:
+    """How the EPUB names the printed edition its page numbers come from."""
+    meta = publication.metadata
+    return f"{meta.title}, print edition (PDF, {meta.date.isoformat()})"
 
 
 def render_epub(
@@ -37,6 +45,8 @@ def render_epub(
     documents: Sequence[XhtmlDocument],
     resources: Sequence[EpubResource],
     modified: dt.datetime,
+    *,
+    has_page_list: bool = False,
 ) -> bytes:
     """Package ``documents`` (spine order) and ``resources``; return the EPUB bytes.
 
@@ -63,8 +73,9 @@ def render_epub(
     book.add_metadata("DC", "date", meta.date.isoformat())
     for keyword in meta.keywords:
         book.add_metadata("DC", "subject", keyword)
-    for prop, value in (
+    a11y: list[tuple[str, str]] = [
         ("schema:accessMode", "textual"),
+        ("schema:accessMode", "visual"),
         ("schema:accessModeSufficient", "textual"),
         ("schema:accessibilityFeature", "structuralNavigation"),
         ("schema:accessibilityFeature", "tableOfContents"),
@@ -73,7 +84,16 @@ def render_epub(
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
-    ):
+    ]
+    if has_page_list:
+        source = print_edition_name(publication)
+        book.add_metadata("DC", "source", source)
+        a11y += [
+            ("schema:accessibilityFeature", "pageBreakMarkers"),
+            ("schema:accessibilityFeature", "pageNavigation"),
+            ("pageBreakSource", source),
+        ]
+    for prop, value in a11y:
         book.add_metadata(None, "meta", value, {"property": prop})
     book.add_metadata(
         None, "meta", "", {"name": "generator", "content": f"mxpublish {__version__}"}
@@ -95,14 +115,14 @@ def render_epub(
         if document.section_id:
             toc.append(epub.Link(document.name, document.title, document.section_id))
     for index, resource in enumerate(resources):
-        book.add_item(
-            epub.EpubItem(
-                uid=f"res{index}",
-                file_name=resource.name,
-                media_type=resource.media_type,
-                content=resource.data,
-            )
+        item = epub.EpubItem(
+            uid=f"res{index}",
+            file_name=resource.name,
+            media_type=resource.media_type,
+            content=resource.data,
         )
+        item.properties = list(resource.properties)
+        book.add_item(item)
     book.add_item(epub.EpubNcx())
     book.toc = toc
     book.spine = spine
@@ -119,12 +139,30 @@ def render_epub(
             "play_order": {"enabled": True, "start_from": 1},
         },
     )
-    return normalize_zip(raw.getvalue())
+    return normalize_zip(raw.getvalue(), {"EPUB/content.opf": _opf_language(meta.language)})
 
 
-def normalize_zip(data: bytes) -> bytes:
+def _opf_language(language: str) -> Callable[[bytes], bytes]:
+    """Declare the package's language on ``<package xml:lang>`` (ebooklib has no option for
+    it; accessibility checkers require it)."""
+
+    def transform(opf: bytes) -> bytes:
+        from lxml import etree
+
+        root = etree.fromstring(opf)
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+    return transform
+
+
+def normalize_zip(
+    data: bytes, transforms: Mapping[str, Callable[[bytes], bytes]] | None = None
+) -> bytes:
     """Re-zip with ``mimetype`` first and stored, then the other entries in their original
-    order, every one with the same timestamp and permissions: byte-reproducible EPUBs."""
+    order, every one with the same timestamp and permissions: byte-reproducible EPUBs.
+    ``transforms`` rewrite named entries on the way."""
+    transforms = transforms or {}
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     ordered = ["mimetype"] + [n for n in names if n != "mimetype"]
@@ -139,5 +177,8 @@ def normalize_zip(data: bytes) -> bytes:
                 target.writestr(info, source.read(name))
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(info, source.read(name), compresslevel=9)
+                content = source.read(name)
+                if name in transforms:
+                    content = transforms[name](content)
+                target.writestr(info, content, compresslevel=9)
     return out.getvalue()

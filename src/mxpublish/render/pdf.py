@@ -8,10 +8,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from mxpublish.errors import Diagnostic, RenderError, error, warning
-from mxpublish.model import Publication
+from mxpublish.model import BLOCK_TAGS, PageStart, Publication
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
 
@@ -29,7 +30,81 @@ class PdfResult:
     data: bytes
     pages: int
     anchors: tuple[PageAnchor, ...]
+    page_starts: tuple[PageStart, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def page_starts(document: Any) -> tuple[PageStart, ...]:
+    """Where each laid-out page begins: the first text drawn in its page area.
+
+    Text in margin boxes, generated content (``::before``, markers, leaders) and footnotes is
+    not counted, since the EPUB has none of it in the same place.
+    """
+    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+
+    if not document.pages:
+        return ()
+    root = document.pages[0]._page_box.children[0].element
+    parents = {child: parent for parent in root.iter() for child in parent}
+    block_index: dict[Any, tuple[str, int]] = {}
+    for section in root.iter():
+        if _local(section.tag) == "section" and "chapter" in (section.get("class") or ""):
+            blocks = [e for e in section.iter() if _local(e.tag) in BLOCK_TAGS]
+            for index, element in enumerate(blocks):
+                block_index[element] = (section.get("id"), index)
+
+    def locate(element: Any) -> tuple[str, Any]:
+        region, block = "other", None
+        node = element
+        while node is not None:
+            classes = (node.get("class") or "").split()
+            if "footnote" in classes:
+                return "footnote", None
+            if block is None and node in block_index:
+                block = node
+            if "chapter" in classes:
+                return "section", block
+            if "titlepage" in classes:
+                return "titlepage", None
+            if "toc" in classes:
+                return "contents", None
+            node = parents.get(node)
+        return region, block
+
+    starts: list[PageStart] = []
+    seen: dict[Any, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        first: PageStart | None = None
+        stack = [page._page_box]
+        boxes = []
+        while stack:  # depth-first, in drawing order, skipping margin boxes
+            box = stack.pop()
+            if isinstance(box, MarginBox):
+                continue
+            boxes.append(box)
+            stack.extend(reversed(getattr(box, "children", [])))
+        for box in boxes:
+            if not isinstance(box, TextBox) or "::" in (box.element_tag or ""):
+                continue
+            region, block = locate(box.element)
+            if region in ("other", "footnote"):
+                continue
+            count = sum(ch.isalnum() for ch in box.text)
+            if first is None:
+                if region == "section" and block is not None:
+                    section_id, index = block_index[block]
+                    first = PageStart(number, region, section_id, index, seen.get(block, 0))
+                elif region != "section":
+                    first = PageStart(number, region)
+            if block is not None:
+                seen[block] = seen.get(block, 0) + count
+        if first is not None:
+            starts.append(first)
+    return tuple(starts)
 
 
 def _fetcher_class() -> type:
@@ -94,11 +169,13 @@ def render_pdf(
     *,
     roots: Sequence[Path],
     variant: str = "pdf/ua-1",
+    write: bool = True,
 ) -> PdfResult:
-    """Lay out ``html`` with ``css`` and return the PDF bytes, page count and anchor pages.
+    """Lay out ``html`` with ``css`` and return the PDF bytes, page count and page map.
 
-    ``roots`` are the only directories resources may come from. Raises RenderError when
-    WeasyPrint refuses a resource or fails.
+    ``roots`` are the only directories resources may come from. With ``write=False`` only the
+    layout is done (the EPUB needs the page map even when no PDF is wanted) and ``data`` is
+    empty. Raises RenderError when WeasyPrint refuses a resource or fails.
     """
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -128,14 +205,15 @@ def render_pdf(
                 for number, page in enumerate(document.pages, 1)
                 for name in page.anchors
             )
+            starts = page_starts(document)
             identifier = hashlib.sha256(
                 (publication.metadata.identifier + html + css).encode()
             ).hexdigest()[:32]
             options: dict[str, object] = {"pdf_identifier": identifier.encode()}
             if variant != "none":
                 options["pdf_variant"] = variant
-            data = document.write_pdf(**options)
+            data = document.write_pdf(**options) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
-    return PdfResult(data, len(document.pages), anchors, diagnostics)
+    return PdfResult(data, len(document.pages), anchors, starts, diagnostics)
