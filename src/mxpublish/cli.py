@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from mxpublish import __version__
-from mxpublish.errors import Diagnostic, MxError, Severity
+from mxpublish.errors import Diagnostic, MxError
 
 EXAMPLES = """
 \b
@@ -96,6 +96,7 @@ def build(
 @main.command()
 @click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--release", is_flag=True, help="Also apply the release rules (STATUS-NOT-FINAL).")
 @click.option(
     "--format",
     "output_format",
@@ -104,14 +105,26 @@ def build(
     show_default=True,
     help="Report format.",
 )
-def check(project_dir: Path, strict: bool, output_format: str) -> None:
-    """Validate the sources without rendering: schema, order, ids, links, unfinished text."""
-    from mxpublish.build import load
-    from mxpublish.check import lint
+@click.option("--list-rules", is_flag=True, help="List every rule id with its severity and exit.")
+def check(
+    project_dir: Path, strict: bool, release: bool, output_format: str, list_rules: bool
+) -> None:
+    """Lint the sources without rendering; report `file:line:col: severity: ID message`."""
+    from mxpublish.check import all_rules, check_project, summary
 
+    if list_rules:
+        rules = all_rules()
+        if output_format == "json":
+            rows = [{"id": r.id, "severity": r.severity.value, "summary": r.summary} for r in rules]
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        width = max(len(r.id) for r in rules)
+        for rule in rules:
+            when = " (release)" if rule.release else ""
+            click.echo(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}{when}")
+        return
     try:
-        _, publication = load(project_dir)
-        found = lint(publication)
+        found = check_project(project_dir, release=release)
     except MxError as exc:
         if output_format != "json":
             raise
@@ -120,8 +133,7 @@ def check(project_dir: Path, strict: bool, output_format: str) -> None:
         click.echo(json.dumps([d.as_dict() for d in found], indent=2, ensure_ascii=False))
     else:
         _echo_diagnostics(found)
-    errors = sum(d.severity is Severity.ERROR for d in found)
-    warnings = sum(d.severity is Severity.WARNING for d in found)
+    errors, warnings = summary(found)
     if output_format == "text":
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
