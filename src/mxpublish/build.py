@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import jinja2
 
 from mxpublish.assemble import (
     document_html,
@@ -19,6 +21,7 @@ from mxpublish.errors import Diagnostic, ProjectError, error
 from mxpublish.fonts import FACES, font_dirs, subset
 from mxpublish.markdown import create_parser
 from mxpublish.model import PAPER_SIZES, Publication
+from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, find_project
 from mxpublish.source import load_publication
 
@@ -60,11 +63,14 @@ def build(
     out_dir: Path | str | None = None,
     *,
     pdf_variant: str = "pdf/ua-1",
+    paper: str | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the requested formats; return what was written and every warning.
 
-    Raises an MxError subclass on bad input or a failed render; an output is replaced only
-    when its new version is complete, so a failed build leaves the previous files intact.
+    ``paper`` overrides publication.yaml's; ``progress`` is told when each stage starts and
+    ends. Raises an MxError subclass on bad input or a failed render; an output is replaced
+    only when its new version is complete, so a failed build leaves the previous files intact.
     """
     wanted = [f for f in FORMATS if f in set(formats)]
     unknown = set(formats) - set(FORMATS)
@@ -76,7 +82,15 @@ def build(
                 hint="choose from " + ", ".join(FORMATS),
             )
         )
+    if paper is not None and paper not in PAPER_SIZES:
+        raise ProjectError(
+            error("PAPER-UNKNOWN", f"unknown paper {paper!r}", hint="choose letter or a4")
+        )
+    stages = Stages(["load", *wanted], progress)
+    stages.start("load")
     project, publication = load(project_dir)
+    if paper is not None:
+        publication = replace(publication, metadata=replace(publication.metadata, paper=paper))
     target = Path(out_dir) if out_dir else project.build_dir
     env = environment(project)
     slug = publication.metadata.slug
@@ -84,6 +98,7 @@ def build(
     diagnostics: list[Diagnostic] = []
 
     if "pdf" in wanted:
+        stages.start("pdf")
         from mxpublish.render.pdf import render_pdf
 
         size = PAPER_SIZES[publication.metadata.paper]
@@ -100,6 +115,7 @@ def build(
         outputs.append(Output("pdf", path, len(result.data), result.pages))
 
     if "epub" in wanted:
+        stages.start("epub")
         from mxpublish.render.epub import EpubResource, render_epub
 
         documents = epub_documents(publication, env)
@@ -116,13 +132,20 @@ def build(
         outputs.append(Output("epub", path, len(data)))
 
     if "html" in wanted:
-        from mxpublish.render.html import inline_fonts_css, render_html
-
-        draft = document_html(publication, env, "web", toc_depth=2)
-        css = inline_fonts_css(draft) + stylesheet(project, "web")
-        data = render_html(document_html(publication, env, "web", css=css, toc_depth=2))
+        stages.start("html")
+        data = html_edition(project, publication, env)
         path = target / f"{slug}.html"
         atomic_write(path, data)
         outputs.append(Output("html", path, len(data)))
 
+    stages.finish()
     return BuildResult(tuple(outputs), tuple(diagnostics))
+
+
+def html_edition(project: Project, publication: Publication, env: jinja2.Environment) -> bytes:
+    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
+    from mxpublish.render.html import inline_fonts_css, render_html
+
+    draft = document_html(publication, env, "web", toc_depth=2)
+    css = inline_fonts_css(draft) + stylesheet(project, "web")
+    return render_html(document_html(publication, env, "web", css=css, toc_depth=2))

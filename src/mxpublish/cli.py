@@ -6,11 +6,12 @@ import json
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from mxpublish import __version__
-from mxpublish.errors import Diagnostic, MxError
+from mxpublish.errors import Diagnostic, MxError, raise_if_errors
 
 EXAMPLES = """
 \b
@@ -53,49 +54,107 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-@main.command()
-@click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
+_PROJECT = click.argument(
+    "project_dir", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+_FORMATS = click.option(
     "--format",
     "-f",
     "formats",
     multiple=True,
     type=click.Choice(["pdf", "epub", "html", "all"]),
-    default=("all",),
-    show_default=True,
-    help="Output format; repeat for several.",
+    help="Output format; repeat for several.  [default: all]",
 )
-@click.option(
+_OUTPUT = click.option(
     "--output",
     "-o",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory (default: PROJECT_DIR/build).",
+    help="Output directory.  [default: PROJECT_DIR/build]",
 )
-@click.option(
+_PDF_VARIANT = click.option(
     "--pdf-variant",
-    default="pdf/ua-1",
-    show_default=True,
     type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
-    help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.",
+    help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.  [default: pdf/ua-1]",
 )
+_PAPER = click.option(
+    "--paper",
+    type=click.Choice(["letter", "a4"]),
+    help="Paper size (overrides publication.yaml).  [default: letter]",
+)
+_HOST = click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
+_PORT = click.option(
+    "--port", type=int, help="Port to listen on; 0 picks a free one.  [default: 8000]"
+)
+
+
+def _verbosity(func: Any) -> Any:
+    func = click.option("-v", "--verbose", is_flag=True, help="Show each stage's time.")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")(func)
+
+
+def _reporter(quiet: bool, verbose: bool) -> Any:
+    from mxpublish.terminal import NORMAL, QUIET, VERBOSE, Reporter
+
+    return Reporter(QUIET if quiet else VERBOSE if verbose else NORMAL)
+
+
+def _settings(project_dir: Path, **cli: Any) -> Any:
+    from mxpublish.settings import resolve
+
+    if "formats" in cli:
+        cli["formats"] = cli["formats"] or None
+    return resolve(project_dir, cli)
+
+
+@main.command()
+@_PROJECT
+@_FORMATS
+@_OUTPUT
+@_PDF_VARIANT
+@_PAPER
+@click.option("--release", is_flag=True, help="Refuse to build while `check --release` fails.")
+@_verbosity
 def build(
-    project_dir: Path, formats: tuple[str, ...], out_dir: Path | None, pdf_variant: str
+    project_dir: Path,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    paper: str | None,
+    release: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Build the publication in PROJECT_DIR (default: the current directory)."""
-    from mxpublish.build import FORMATS
     from mxpublish.build import build as run_build
 
-    wanted = FORMATS if "all" in formats else formats
-    result = run_build(project_dir, wanted, out_dir, pdf_variant=pdf_variant)
+    settings = _settings(
+        project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
+    )
+    if release:
+        from mxpublish.check import check_project
+
+        found = check_project(project_dir, release=True)
+        raise_if_errors(found)
+    reporter = _reporter(quiet, verbose)
+    try:
+        result = run_build(
+            project_dir,
+            settings["formats"],
+            settings.output,
+            pdf_variant=settings["pdf_variant"],
+            paper=settings["paper"],
+            progress=reporter,
+        )
+    finally:
+        reporter.close()
     _echo_diagnostics(result.diagnostics)
-    for output in result.outputs:
-        click.echo(str(output.path))
+    reporter.outputs(result.outputs)
 
 
 @main.command()
 @click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--strict/--no-strict", default=None, help="Fail on warnings too.  [default: no]")
 @click.option("--release", is_flag=True, help="Also apply the release rules (STATUS-NOT-FINAL).")
 @click.option(
     "--format",
@@ -107,7 +166,7 @@ def build(
 )
 @click.option("--list-rules", is_flag=True, help="List every rule id with its severity and exit.")
 def check(
-    project_dir: Path, strict: bool, release: bool, output_format: str, list_rules: bool
+    project_dir: Path, strict: bool | None, release: bool, output_format: str, list_rules: bool
 ) -> None:
     """Lint the sources without rendering; report `file:line:col: severity: ID message`."""
     from mxpublish.check import all_rules, check_project, summary
@@ -124,6 +183,7 @@ def check(
             click.echo(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}{when}")
         return
     try:
+        strict = _settings(project_dir, strict=strict)["strict"]
         found = check_project(project_dir, release=release)
     except MxError as exc:
         if output_format != "json":
@@ -145,9 +205,104 @@ def check(
 @click.option(
     "--title", default="Untitled Briefing", show_default=True, help="Title for publication.yaml."
 )
-def init(directory: Path, title: str) -> None:
+@click.option(
+    "--template",
+    type=click.Choice(["briefing", "book"]),
+    default="briefing",
+    show_default=True,
+    help="A short briefing, or a book with a preface and chapters.",
+)
+def init(directory: Path, title: str, template: str) -> None:
     """Create a new publication project in DIRECTORY that builds as is."""
     from mxpublish.scaffold import create_project
 
-    for path in create_project(directory, title):
+    for path in create_project(directory, title, template=template):
         click.echo(str(path))
+
+
+@main.group()
+def new() -> None:
+    """Add a part to a project."""
+
+
+@new.command("section")
+@click.argument("title")
+@click.option(
+    "--project",
+    "project_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The project.  [default: the current directory]",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "review", "final"]),
+    default="draft",
+    show_default=True,
+    help="The new section's status.",
+)
+def new_section(title: str, project_dir: Path, status: str) -> None:
+    """Add source/NN-slug.md, numbered after the last section, with front matter."""
+    from mxpublish.scaffold import create_section
+
+    click.echo(str(create_section(project_dir, title, status=status)))
+
+
+@main.command("config")
+@_PROJECT
+@_FORMATS
+@_OUTPUT
+@_PDF_VARIANT
+@_PAPER
+@click.option("--strict/--no-strict", default=None, help="As for `check`.")
+@_HOST
+@_PORT
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show_config(
+    project_dir: Path,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    paper: str | None,
+    strict: bool | None,
+    host: str | None,
+    port: int | None,
+    as_json: bool,
+) -> None:
+    """Print the effective settings and where each comes from: command line >
+    MXPUBLISH_* environment > publication.yaml > defaults."""
+    from mxpublish.settings import SETTINGS
+
+    settings = _settings(
+        project_dir,
+        formats=formats,
+        output=out_dir,
+        pdf_variant=pdf_variant,
+        paper=paper,
+        strict=strict,
+        host=host,
+        port=port,
+    )
+    rows = []
+    for setting in SETTINGS:
+        value = settings.values[setting.name]
+        shown = value.value
+        if isinstance(shown, tuple):
+            shown = ",".join(shown)
+        elif isinstance(shown, bool):
+            shown = "true" if shown else "false"
+        rows.append((setting, str(shown), value.origin))
+    if as_json:
+        data = {}
+        for setting, _, origin in rows:
+            raw = settings[setting.name]
+            raw = (
+                list(raw) if isinstance(raw, tuple) else str(raw) if isinstance(raw, Path) else raw
+            )
+            data[setting.name] = {"value": raw, "origin": origin, "env": setting.env}
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"# project: {settings.project_root}")
+    width = max(len(shown) for _, shown, _ in rows)
+    for setting, shown, origin in rows:
+        click.echo(f"{setting.name:<12} {shown:<{width}}  # {origin}; {setting.env}")
