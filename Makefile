@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROJECT ?= .
 MX     := $(BIN)/mxpublish
 
-.PHONY: all pdf epub html check test test-fast lint bench clean distclean venv
+.PHONY: all pdf epub html check test test-fast lint bench clean distclean venv system-deps
 
 all: $(STAMP)
 	$(MX) build $(PROJECT) --format all
@@ -31,7 +31,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# chromium for the browser test of `mxpublish serve` (installed with apt-get when root)
+system-deps:
+	sh tools/ensure-system-deps.sh
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

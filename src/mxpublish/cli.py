@@ -152,6 +152,124 @@ def build(
     reporter.outputs(result.outputs)
 
 
+def _stop_on_sigterm() -> None:
+    """Let `kill` stop watch and serve as Ctrl-C does: the watcher and server close cleanly."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _report_rebuild(reporter: Any, rebuild: Any) -> None:
+    """One watch/serve build: what changed, then its outputs or its errors."""
+    import datetime as dt
+
+    from mxpublish.terminal import human_size
+
+    when = dt.datetime.now().strftime("%H:%M:%S")
+    cause = ", ".join(rebuild.changed) if rebuild.changed else "first build"
+    formats = ", ".join(rebuild.formats)
+    _echo_diagnostics(rebuild.diagnostics)
+    if rebuild.failed:
+        reporter.line(f"{when} {cause}: {formats} failed; waiting for changes")
+        return
+    reporter.line(f"{when} {cause}: {formats} built in {rebuild.seconds:.2f} s")
+    for output in rebuild.outputs:
+        pages = f", {output.pages} pages" if output.pages else ""
+        reporter.line(f"  {output.path} ({human_size(output.size)}{pages})")
+
+
+@main.command()
+@_PROJECT
+@_FORMATS
+@_OUTPUT
+@_PDF_VARIANT
+@_PAPER
+@_verbosity
+def watch(
+    project_dir: Path,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    paper: str | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Build, then rebuild the chosen formats whenever a source, style or template changes.
+
+    Only the formats a change can affect are rebuilt (a change to styles/print.css rebuilds
+    only the PDF). Stop with Ctrl-C.
+    """
+    from mxpublish.watch import watch as run_watch
+
+    settings = _settings(
+        project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
+    )
+    reporter = _reporter(quiet, verbose)
+    reporter.rich = False  # plain lines: a live display would fight the log of rebuilds
+    reporter.line(f"watching {settings.project_root} (Ctrl-C to stop)")
+    _stop_on_sigterm()
+    try:
+        run_watch(
+            project_dir,
+            settings["formats"],
+            settings.output,
+            lambda rebuild: _report_rebuild(reporter, rebuild),
+            pdf_variant=settings["pdf_variant"],
+            paper=settings["paper"],
+            progress=reporter if verbose else None,
+        )
+    except KeyboardInterrupt:
+        reporter.line("stopped")
+
+
+@main.command()
+@_PROJECT
+@_HOST
+@_PORT
+@_PAPER
+@_verbosity
+def serve(
+    project_dir: Path,
+    host: str | None,
+    port: int | None,
+    paper: str | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Preview the HTML edition in a browser; the page reloads when the project changes.
+
+    The page is built in memory (build/ is not touched) and served on localhost only,
+    unless --host says otherwise. Stop with Ctrl-C.
+    """
+    from mxpublish.preview import serve as run_serve
+
+    settings = _settings(project_dir, host=host, port=port, paper=paper)
+    reporter = _reporter(quiet, verbose)
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {url} (Ctrl-C to stop)")
+        sys.stdout.flush()  # a script or test waiting for the URL reads it now
+
+    _stop_on_sigterm()
+    try:
+        run_serve(
+            project_dir,
+            settings["host"],
+            settings["port"],
+            paper=settings["paper"],
+            on_ready=ready,
+            on_rebuild=lambda rebuild: _report_rebuild(reporter, rebuild),
+        )
+    except KeyboardInterrupt:
+        reporter.line("stopped")
+    except OSError as exc:
+        where = f"{settings['host']}:{settings['port']}"
+        raise click.ClickException(f"cannot listen on {where}: {exc.strerror}") from exc
+
+
 @main.command()
 @click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--strict/--no-strict", default=None, help="Fail on warnings too.  [default: no]")
