@@ -83,6 +83,14 @@ def _masked(markdown: str) -> str:
     return _CODE_SPAN_RE.sub(lambda m: "\0" * len(m.group(0)), markdown)
 
 
+def _text_blocks(publication: Publication) -> Iterator[tuple[Section, Block]]:
+    """Every block of Markdown text (raw HTML blocks left out), with its section."""
+    for section in publication.sections:
+        for block in section.blocks:
+            if block.kind != "html":
+                yield section, block
+
+
 def _last_block(section: Section) -> Block | None:
     return next((b for b in reversed(section.blocks) if b.prose.strip()), None)
 
@@ -133,33 +141,24 @@ def _check_incomplete(publication: Publication, rule: Rule) -> Iterator[Diagnost
 
 
 def _check_paragraph_ends(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
-    for section in publication.sections:
-        last = _last_block(section)
-        for block in section.blocks:
-            if block.kind == "paragraph" and block is not last and _ends_mid_sentence(block.prose):
-                line, col = _end(section, block)
-                yield rule.diagnostic(
-                    f"paragraph ends without terminal punctuation: “…{block.prose.rstrip()[-40:]}”",
-                    section,
-                    hint="end it with . ! ? or : (a paragraph that introduces a list)",
-                    line=line,
-                    col=col,
-                )
+    hint = "end it with . ! ? or : (a paragraph that introduces a list)"
+    for section, block in _text_blocks(publication):
+        if block.kind != "paragraph" or block is _last_block(section):
+            continue  # the section's end is TEXT-MIDSENTENCE's or TEXT-INCOMPLETE's
+        if _ends_mid_sentence(block.prose):
+            message = (
+                f"paragraph ends without terminal punctuation: “…{block.prose.rstrip()[-40:]}”"
+            )
+            yield rule.diagnostic(message, section, hint, *_end(section, block))
 
 
 def _check_repeated_words(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
-    for section in publication.sections:
-        for block in section.blocks:
-            if block.kind == "html":
-                continue
-            for match in _REPEATED_RE.finditer(_masked(block.markdown)):
-                line, col = _position(section, block, match.start(3))
-                yield rule.diagnostic(
-                    f"repeated word “{match.group(1)} {match.group(3)}”",
-                    section,
-                    line=line,
-                    col=col,
-                )
+    for section, block in _text_blocks(publication):
+        for match in _REPEATED_RE.finditer(_masked(block.markdown)):
+            message = f"repeated word “{match.group(1)} {match.group(3)}”"
+            yield rule.diagnostic(
+                message, section, None, *_position(section, block, match.start(3))
+            )
 
 
 def _check_straight_quotes(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
@@ -188,37 +187,23 @@ def _check_straight_quotes(publication: Publication, rule: Rule) -> Iterator[Dia
 
 
 def _check_raw_html(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
-    for section in publication.sections:
-        for block in section.blocks:
-            if block.kind == "html":
-                continue
-            for match in _TAG_RE.finditer(_masked(block.markdown)):
-                if match.group(0)[: match.end(1) - match.start()] not in block.prose:
-                    continue  # parsed as HTML (when raw HTML is allowed), not printed as text
-                line, col = _position(section, block, match.start())
-                yield rule.diagnostic(
-                    f"raw HTML {match.group(0)} prints literally (raw HTML is escaped)",
-                    section,
-                    hint="use Markdown instead: **bold**, *italic*, {#id .class} attributes",
-                    line=line,
-                    col=col,
-                )
+    hint = "use Markdown instead: **bold**, *italic*, {#id .class} attributes"
+    for section, block in _text_blocks(publication):
+        for match in _TAG_RE.finditer(_masked(block.markdown)):
+            if match.group(0)[: match.end(1) - match.start()] not in block.prose:
+                continue  # parsed as HTML (when raw HTML is allowed), not printed as text
+            message = f"raw HTML {match.group(0)} prints literally (raw HTML is escaped)"
+            yield rule.diagnostic(message, section, hint, *_position(section, block, match.start()))
 
 
 def _check_long_paragraphs(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
     limit = publication.metadata.lint.paragraph_words
-    for section in publication.sections:
-        for block in section.blocks:
-            words = len(block.prose.split())
-            if block.kind in ("paragraph", "item") and words > limit:
-                line, col = _position(section, block, 0)
-                yield rule.diagnostic(
-                    f"very long paragraph: {words} words (more than {limit})",
-                    section,
-                    hint="split it, or raise `check: paragraph_words:` in publication.yaml",
-                    line=line,
-                    col=col,
-                )
+    hint = "split it, or raise `check: paragraph_words:` in publication.yaml"
+    for section, block in _text_blocks(publication):
+        words = len(block.prose.split())
+        if block.kind in ("paragraph", "item") and words > limit:
+            message = f"very long paragraph: {words} words (more than {limit})"
+            yield rule.diagnostic(message, section, hint, *_position(section, block, 0))
 
 
 def _check_trailing_whitespace(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:

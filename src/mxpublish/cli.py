@@ -88,6 +88,13 @@ _PORT = click.option(
 )
 
 
+def _build_options(func: Any) -> Any:
+    """PROJECT_DIR and the options build, watch and config share."""
+    for option in (_PAPER, _PDF_VARIANT, _OUTPUT, _FORMATS, _PROJECT):
+        func = option(func)
+    return func
+
+
 def _verbosity(func: Any) -> Any:
     func = click.option("-v", "--verbose", is_flag=True, help="Show each stage's time.")(func)
     return click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")(func)
@@ -108,11 +115,7 @@ def _settings(project_dir: Path, **cli: Any) -> Any:
 
 
 @main.command()
-@_PROJECT
-@_FORMATS
-@_OUTPUT
-@_PDF_VARIANT
-@_PAPER
+@_build_options
 @click.option("--release", is_flag=True, help="Refuse to build while `check --release` fails.")
 @_verbosity
 def build(
@@ -182,11 +185,7 @@ def _report_rebuild(reporter: Any, rebuild: Any) -> None:
 
 
 @main.command()
-@_PROJECT
-@_FORMATS
-@_OUTPUT
-@_PDF_VARIANT
-@_PAPER
+@_build_options
 @_verbosity
 def watch(
     project_dir: Path,
@@ -367,11 +366,7 @@ def new_section(title: str, project_dir: Path, status: str) -> None:
 
 
 @main.command("config")
-@_PROJECT
-@_FORMATS
-@_OUTPUT
-@_PDF_VARIANT
-@_PAPER
+@_build_options
 @click.option("--strict/--no-strict", default=None, help="As for `check`.")
 @_HOST
 @_PORT
