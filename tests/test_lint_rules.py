@@ -113,7 +113,7 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
     ),
     "LINK-BROKEN": (
         {"source/01-a.md": _section("See [there](#nowhere).\n")},
-        ["source/01-a.md:5: LINK-BROKEN"],
+        ["source/01-a.md:5:13: LINK-BROKEN"],
         False,
     ),
     "TEXT-MIDSENTENCE": (

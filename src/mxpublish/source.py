@@ -235,7 +235,7 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     by_name = {d.name: d for d in drafts}
     for draft in drafts:
-        line = 1
+        line, col = 1, None
         for token in draft.tokens:
             if token.map:
                 line = token.map[0] + 1
@@ -248,9 +248,18 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                     continue
                 target = by_name.get(match.group("file") or draft.name)
                 anchor = match.group("anchor")
+                if token.map:  # where the target is written, when it is on one line
+                    line, col = _locate(draft.lines, token.map, f"]({href}")
+                    col = col + 2 if col else None
                 if target is None:
                     problems.append(
-                        error("LINK-BROKEN", f"link to {href!r}: no such section", draft.file, line)
+                        error(
+                            "LINK-BROKEN",
+                            f"link to {href!r}: no such section",
+                            draft.file,
+                            line,
+                            col,
+                        )
                     )
                     continue
                 if not anchor:
@@ -265,6 +274,7 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                             f"link to {href!r}: no heading with that anchor in {target.file}",
                             draft.file,
                             line,
+                            col,
                             hint=f"anchors there: {known}" if known else None,
                         )
                     )
