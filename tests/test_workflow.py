@@ -295,3 +295,15 @@ def test_completion_completes_commands_and_choices() -> None:
         exe=SCRIPT,
     )
     assert formats.stdout.split() == ["plain,epub"]
+
+
+def test_check_reports_a_broken_publication_yaml_with_its_summary(
+    make_project: MakeProject,
+) -> None:
+    root = make_project({"source/publication.yaml": MINIMAL_CONFIG + "check: {strict: maybe}\n"})
+    result = CliRunner().invoke(main, ["check", str(root)])
+    assert result.exit_code == 1
+    assert "source/publication.yaml:6: error: SCHEMA-TYPE `check.strict` must be true or false" in (
+        result.output
+    )
+    assert "1 error(s), 0 warning(s)" in result.output

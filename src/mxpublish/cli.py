@@ -11,15 +11,20 @@ from typing import Any
 import click
 
 from mxpublish import __version__
-from mxpublish.errors import Diagnostic, MxError, raise_if_errors
+from mxpublish.errors import Diagnostic, MxError, SourceError, raise_if_errors
 
 EXAMPLES = """
 \b
 Examples:
   mxpublish build                       build PDF, EPUB and HTML into ./build
   mxpublish build --format pdf -o out   only the PDF, into ./out
-  mxpublish check                       validate the sources without rendering
-  mxpublish init my-briefing            start a new publication project
+  mxpublish check                       lint the sources without rendering
+  mxpublish serve                       preview in a browser; reloads on every save
+  mxpublish watch -f pdf                rebuild the PDF on every save
+  mxpublish init my-book --template book
+                                        start a new publication project
+  mxpublish new section "Background"    add the next section file
+  mxpublish config                      show the effective settings and their origin
 """
 
 
@@ -300,7 +305,10 @@ def check(
             click.echo(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}{when}")
         return
     try:
-        strict = _settings(project_dir, strict=strict)["strict"]
+        try:
+            strict = _settings(project_dir, strict=strict)["strict"]
+        except SourceError:
+            strict = bool(strict)  # publication.yaml is broken: check_project reports how
         found = check_project(project_dir, release=release)
     except MxError as exc:
         if output_format != "json":
