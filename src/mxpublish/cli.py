@@ -201,7 +201,7 @@ def watch(
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Build, then rebuild the chosen formats whenever a source, style or template changes.
+    """Rebuild the chosen formats whenever the project changes.
 
     Only the formats a change can affect are rebuilt (a change to styles/print.css rebuilds
     only the PDF). Stop with Ctrl-C.
@@ -243,7 +243,7 @@ def serve(
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Preview the HTML edition in a browser; the page reloads when the project changes.
+    """Preview the HTML edition in a browser, reloaded on every change.
 
     The page is built in memory (build/ is not touched) and served on localhost only,
     unless --host says otherwise. Stop with Ctrl-C.
@@ -290,7 +290,11 @@ def serve(
 def check(
     project_dir: Path, strict: bool | None, release: bool, output_format: str, list_rules: bool
 ) -> None:
-    """Lint the sources without rendering; report `file:line:col: severity: ID message`."""
+    """Lint the sources without rendering.
+
+    Reports `file:line:col: severity: ID message`; exits 1 on errors (and on warnings with
+    --strict). `--list-rules` documents every id.
+    """
     from mxpublish.check import all_rules, check_project, summary
 
     if list_rules:
@@ -390,8 +394,10 @@ def show_config(
     port: int | None,
     as_json: bool,
 ) -> None:
-    """Print the effective settings and where each comes from: command line >
-    MXPUBLISH_* environment > publication.yaml > defaults."""
+    """Print the effective settings and where each comes from.
+
+    Precedence: command line > MXPUBLISH_* environment > publication.yaml > defaults.
+    """
     from mxpublish.settings import SETTINGS
 
     settings = _settings(
