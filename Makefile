@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 PROJECT ?= .
 MX     := $(BIN)/mxpublish
 
-.PHONY: all pdf epub html check test test-fast lint a11y a11y-tools bench clean distclean venv
+.PHONY: all pdf epub html check test test-fast lint a11y a11y-tools bench clean distclean venv \
+        system-deps
 
 all: $(STAMP)
 	$(MX) build $(PROJECT) --format all
@@ -31,7 +32,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP) a11y-tools
+# chromium for the browser test of `mxpublish serve` (installed with apt-get when root)
+system-deps:
+	sh tools/ensure-system-deps.sh
+
+test: $(STAMP) system-deps a11y-tools
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

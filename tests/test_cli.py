@@ -48,7 +48,7 @@ def test_check_reports_warnings_and_strict_fails(make_project: MakeProject) -> N
     runner = CliRunner()
     result = runner.invoke(main, ["check", str(root)])
     assert result.exit_code == 0
-    assert "source/01-a.md: warning: TEXT-INCOMPLETE" in result.output
+    assert "source/01-a.md:6:2: warning: TEXT-INCOMPLETE" in result.output
     assert runner.invoke(main, ["check", "--strict", str(root)]).exit_code == 1
     json_out = runner.invoke(main, ["check", "--format", "json", str(root)])
     assert '"code": "TEXT-INCOMPLETE"' in json_out.output
@@ -57,7 +57,7 @@ def test_check_reports_warnings_and_strict_fails(make_project: MakeProject) -> N
 def test_check_the_briefing_reports_its_incomplete_section() -> None:
     result = CliRunner().invoke(main, ["check", str(REPO)])
     assert result.exit_code == 0, result.output
-    assert "source/06-political-landscape.md: warning: TEXT-INCOMPLETE" in result.output
+    assert "source/06-political-landscape.md:6:357: warning: TEXT-INCOMPLETE" in result.output
     assert "promises to" in result.output
 
 

@@ -174,7 +174,7 @@ def test_cli_print_options(make_project: MakeProject, tmp_path: Path) -> None:
         ["build", str(root), "-f", "pdf", "--paper", "a4", "--booklet", "-o", str(tmp_path)],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [
+    assert result.stdout.splitlines() == [
         str(tmp_path / "a-test-publication.pdf"),
         str(tmp_path / "a-test-publication-booklet.pdf"),
     ]

@@ -6,8 +6,10 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import jinja2
 
 from mxpublish.assemble import (
     document_html,
@@ -23,6 +25,7 @@ from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
 from mxpublish.fonts import FACES, font_dirs, subset
 from mxpublish.markdown import create_parser
 from mxpublish.model import PageStart, Publication
+from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, find_project
 from mxpublish.source import load_publication
 
@@ -70,8 +73,7 @@ _IMAGE_TYPES = {
 PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
 
 
-def _paper(publication: Publication, override: str | None) -> str:
-    value = override or publication.metadata.paper
+def _paper_css(value: str) -> str:
     try:
         return paper_css(value)
     except ValueError as exc:
@@ -103,12 +105,14 @@ def build(
     paper: str | None = None,
     print_marks: bool = False,
     booklet: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the requested formats; return what was written and every warning.
 
     ``paper`` overrides publication.yaml's; ``print_marks`` adds bleed and crop marks;
     ``booklet`` also writes ``<slug>-booklet.pdf``, imposed for saddle-stitch printing. When
-    all three formats are built, ``SHA256SUMS`` lists the outputs' checksums.
+    all three formats are built, ``SHA256SUMS`` lists the outputs' checksums. ``progress`` is
+    told when each stage starts and ends.
     Raises an MxError subclass on bad input or a failed render; an output is replaced only
     when its new version is complete, so a failed build leaves the previous files intact.
     """
@@ -122,7 +126,13 @@ def build(
                 hint="choose from " + ", ".join(FORMATS),
             )
         )
+    stages = Stages(["load", *wanted], progress)
+    stages.start("load")
     project, publication = load(project_dir)
+    if paper is not None:
+        _paper_css(paper)
+        meta = replace(publication.metadata, paper=paper.strip().lower())
+        publication = replace(publication, metadata=meta)
     target = Path(out_dir) if out_dir else project.build_dir
     env = environment(project)
     slug = publication.metadata.slug
@@ -133,12 +143,14 @@ def build(
     page_starts: tuple[PageStart, ...] = ()
     if "pdf" in wanted or "epub" in wanted or booklet:
         # The EPUB's page list comes from the print layout, so lay it out for either format.
+        if "pdf" in wanted or "epub" in wanted:
+            stages.start("pdf" if "pdf" in wanted else "epub")
         from mxpublish.render.pdf import render_pdf
 
         css = (
             fonts_css(lambda face: face.path.resolve().as_uri())
             + stylesheet(project, "print")
-            + f"\n@page {{ size: {_paper(publication, paper)}; }}\n"
+            + f"\n@page {{ size: {_paper_css(publication.metadata.paper)}; }}\n"
             + (PRINT_MARKS_CSS if print_marks else "")
         )
         html = document_html(publication, env, "print", toc_depth=1, modified=modified)
@@ -161,6 +173,8 @@ def build(
             outputs.append(Output("booklet", path, len(data), len(booklet_order(result.pages))))
 
     if "epub" in wanted:
+        if "pdf" in wanted:
+            stages.start("epub")
         from mxpublish.render.epub import EpubResource, render_epub
 
         cover_name, cover_type, cover_data = _cover(project, publication)
@@ -183,13 +197,8 @@ def build(
         outputs.append(Output("epub", path, len(data)))
 
     if "html" in wanted:
-        from mxpublish.render.html import inline_fonts_css, render_html
-
-        draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
-        css = inline_fonts_css(draft) + stylesheet(project, "web")
-        data = render_html(
-            document_html(publication, env, "web", css=css, toc_depth=2, modified=modified)
-        )
+        stages.start("html")
+        data = html_edition(project, publication, env, modified)
         path = target / f"{slug}.html"
         atomic_write(path, data)
         outputs.append(Output("html", path, len(data)))
@@ -203,4 +212,21 @@ def build(
         atomic_write(path, sums.encode("ascii"))
         outputs.append(Output("checksums", path, len(sums)))
 
+    stages.finish()
     return BuildResult(tuple(outputs), tuple(diagnostics))
+
+
+def html_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    modified: dt.datetime | None = None,
+) -> bytes:
+    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
+    from mxpublish.render.html import inline_fonts_css, render_html
+
+    draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
+    css = inline_fonts_css(draft) + stylesheet(project, "web")
+    return render_html(
+        document_html(publication, env, "web", css=css, toc_depth=2, modified=modified)
+    )

@@ -6,19 +6,25 @@ import json
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from mxpublish import __version__
-from mxpublish.errors import Diagnostic, MxError, Severity
+from mxpublish.errors import Diagnostic, MxError, SourceError, raise_if_errors
 
 EXAMPLES = """
 \b
 Examples:
   mxpublish build                       build PDF, EPUB and HTML into ./build
   mxpublish build --format pdf -o out   only the PDF, into ./out
-  mxpublish check                       validate the sources without rendering
-  mxpublish init my-briefing            start a new publication project
+  mxpublish check                       lint the sources without rendering
+  mxpublish serve                       preview in a browser; reloads on every save
+  mxpublish watch -f pdf                rebuild the PDF on every save
+  mxpublish init my-book --template book
+                                        start a new publication project
+  mxpublish new section "Background"    add the next section file
+  mxpublish config                      show the effective settings and their origin
 """
 
 
@@ -53,37 +59,70 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-@main.command()
-@click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
+_PROJECT = click.argument(
+    "project_dir", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+_FORMATS = click.option(
     "--format",
     "-f",
     "formats",
     multiple=True,
     type=click.Choice(["pdf", "epub", "html", "all"]),
-    default=("all",),
-    show_default=True,
-    help="Output format; repeat for several.",
+    help="Output format; repeat for several.  [default: all]",
 )
-@click.option(
+_OUTPUT = click.option(
     "--output",
     "-o",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory (default: PROJECT_DIR/build).",
+    help="Output directory.  [default: PROJECT_DIR/build]",
 )
-@click.option(
+_PDF_VARIANT = click.option(
     "--pdf-variant",
-    default="pdf/ua-1",
-    show_default=True,
     type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
-    help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.",
+    help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.  [default: pdf/ua-1]",
 )
-@click.option(
+_PAPER = click.option(
     "--paper",
     metavar="SIZE",
-    help='Paper: letter, a4 or "WIDTH HEIGHT" (e.g. "6in 9in"); overrides publication.yaml.',
+    help='Paper: letter, a4 or "WIDTH HEIGHT" such as "6in 9in" (overrides '
+    "publication.yaml).  [default: letter]",
 )
+_HOST = click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
+_PORT = click.option(
+    "--port", type=int, help="Port to listen on; 0 picks a free one.  [default: 8000]"
+)
+
+
+def _build_options(func: Any) -> Any:
+    """PROJECT_DIR and the options build, watch and config share."""
+    for option in (_PAPER, _PDF_VARIANT, _OUTPUT, _FORMATS, _PROJECT):
+        func = option(func)
+    return func
+
+
+def _verbosity(func: Any) -> Any:
+    func = click.option("-v", "--verbose", is_flag=True, help="Show each stage's time.")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")(func)
+
+
+def _reporter(quiet: bool, verbose: bool) -> Any:
+    from mxpublish.terminal import NORMAL, QUIET, VERBOSE, Reporter
+
+    return Reporter(QUIET if quiet else VERBOSE if verbose else NORMAL)
+
+
+def _settings(project_dir: Path, **cli: Any) -> Any:
+    from mxpublish.settings import resolve
+
+    if "formats" in cli:
+        cli["formats"] = cli["formats"] or None
+    return resolve(project_dir, cli)
+
+
+@main.command()
+@_build_options
+@click.option("--release", is_flag=True, help="Refuse to build while `check --release` fails.")
 @click.option(
     "--print-marks", is_flag=True, help="Add bleed and crop marks for a commercial printer."
 )
@@ -92,37 +131,166 @@ def main(ctx: click.Context, debug: bool) -> None:
     is_flag=True,
     help="Also write <slug>-booklet.pdf, imposed two-up for saddle-stitch printing.",
 )
+@_verbosity
 def build(
     project_dir: Path,
     formats: tuple[str, ...],
     out_dir: Path | None,
-    pdf_variant: str,
+    pdf_variant: str | None,
     paper: str | None,
+    release: bool,
     print_marks: bool,
     booklet: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Build the publication in PROJECT_DIR (default: the current directory)."""
-    from mxpublish.build import FORMATS
     from mxpublish.build import build as run_build
 
-    wanted = FORMATS if "all" in formats else formats
-    result = run_build(
-        project_dir,
-        wanted,
-        out_dir,
-        pdf_variant=pdf_variant,
-        paper=paper,
-        print_marks=print_marks,
-        booklet=booklet,
+    settings = _settings(
+        project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
     )
+    if release:
+        from mxpublish.check import check_project
+
+        found = check_project(project_dir, release=True)
+        raise_if_errors(found)
+    reporter = _reporter(quiet, verbose)
+    try:
+        result = run_build(
+            project_dir,
+            settings["formats"],
+            settings.output,
+            pdf_variant=settings["pdf_variant"],
+            paper=settings["paper"],
+            print_marks=print_marks,
+            booklet=booklet,
+            progress=reporter,
+        )
+    finally:
+        reporter.close()
     _echo_diagnostics(result.diagnostics)
-    for output in result.outputs:
-        click.echo(str(output.path))
+    reporter.outputs(result.outputs)
+
+
+def _stop_on_sigterm() -> None:
+    """Let `kill` stop watch and serve as Ctrl-C does: the watcher and server close cleanly."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _report_rebuild(reporter: Any, rebuild: Any) -> None:
+    """One watch/serve build: what changed, then its outputs or its errors."""
+    import datetime as dt
+
+    from mxpublish.terminal import human_size
+
+    when = dt.datetime.now().strftime("%H:%M:%S")
+    cause = ", ".join(rebuild.changed) if rebuild.changed else "first build"
+    formats = ", ".join(rebuild.formats)
+    _echo_diagnostics(rebuild.diagnostics)
+    if rebuild.failed:
+        reporter.line(f"{when} {cause}: {formats} failed; waiting for changes")
+        return
+    reporter.line(f"{when} {cause}: {formats} built in {rebuild.seconds:.2f} s")
+    for output in rebuild.outputs:
+        pages = f", {output.pages} pages" if output.pages else ""
+        reporter.line(f"  {output.path} ({human_size(output.size)}{pages})")
+
+
+@main.command()
+@_build_options
+@_verbosity
+def watch(
+    project_dir: Path,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    paper: str | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Rebuild the chosen formats whenever the project changes.
+
+    Only the formats a change can affect are rebuilt (a change to styles/print.css rebuilds
+    only the PDF). Stop with Ctrl-C.
+    """
+    from mxpublish.watch import watch as run_watch
+
+    settings = _settings(
+        project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
+    )
+    reporter = _reporter(quiet, verbose)
+    reporter.rich = False  # plain lines: a live display would fight the log of rebuilds
+    reporter.line(f"watching {settings.project_root} (Ctrl-C to stop)")
+    _stop_on_sigterm()
+    try:
+        run_watch(
+            project_dir,
+            settings["formats"],
+            settings.output,
+            lambda rebuild: _report_rebuild(reporter, rebuild),
+            pdf_variant=settings["pdf_variant"],
+            paper=settings["paper"],
+            progress=reporter if verbose else None,
+        )
+    except KeyboardInterrupt:
+        reporter.line("stopped")
+
+
+@main.command()
+@_PROJECT
+@_HOST
+@_PORT
+@_PAPER
+@_verbosity
+def serve(
+    project_dir: Path,
+    host: str | None,
+    port: int | None,
+    paper: str | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Preview the HTML edition in a browser, reloaded on every change.
+
+    The page is built in memory (build/ is not touched) and served on localhost only,
+    unless --host says otherwise. Stop with Ctrl-C.
+    """
+    from mxpublish.preview import serve as run_serve
+
+    settings = _settings(project_dir, host=host, port=port, paper=paper)
+    reporter = _reporter(quiet, verbose)
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {url} (Ctrl-C to stop)")
+        sys.stdout.flush()  # a script or test waiting for the URL reads it now
+
+    _stop_on_sigterm()
+    try:
+        run_serve(
+            project_dir,
+            settings["host"],
+            settings["port"],
+            paper=settings["paper"],
+            on_ready=ready,
+            on_rebuild=lambda rebuild: _report_rebuild(reporter, rebuild),
+        )
+    except KeyboardInterrupt:
+        reporter.line("stopped")
+    except OSError as exc:
+        where = f"{settings['host']}:{settings['port']}"
+        raise click.ClickException(f"cannot listen on {where}: {exc.strerror}") from exc
 
 
 @main.command()
 @click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--strict/--no-strict", default=None, help="Fail on warnings too.  [default: no]")
+@click.option("--release", is_flag=True, help="Also apply the release rules (STATUS-NOT-FINAL).")
 @click.option(
     "--format",
     "output_format",
@@ -131,14 +299,34 @@ def build(
     show_default=True,
     help="Report format.",
 )
-def check(project_dir: Path, strict: bool, output_format: str) -> None:
-    """Validate the sources without rendering: schema, order, ids, links, unfinished text."""
-    from mxpublish.build import load
-    from mxpublish.check import lint
+@click.option("--list-rules", is_flag=True, help="List every rule id with its severity and exit.")
+def check(
+    project_dir: Path, strict: bool | None, release: bool, output_format: str, list_rules: bool
+) -> None:
+    """Lint the sources without rendering.
 
+    Reports `file:line:col: severity: ID message`; exits 1 on errors (and on warnings with
+    --strict). `--list-rules` documents every id.
+    """
+    from mxpublish.check import all_rules, check_project, summary
+
+    if list_rules:
+        rules = all_rules()
+        if output_format == "json":
+            rows = [{"id": r.id, "severity": r.severity.value, "summary": r.summary} for r in rules]
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        width = max(len(r.id) for r in rules)
+        for rule in rules:
+            when = " (release)" if rule.release else ""
+            click.echo(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}{when}")
+        return
     try:
-        _, publication = load(project_dir)
-        found = lint(publication)
+        try:
+            strict = _settings(project_dir, strict=strict)["strict"]
+        except SourceError:
+            strict = bool(strict)  # publication.yaml is broken: check_project reports how
+        found = check_project(project_dir, release=release)
     except MxError as exc:
         if output_format != "json":
             raise
@@ -147,8 +335,7 @@ def check(project_dir: Path, strict: bool, output_format: str) -> None:
         click.echo(json.dumps([d.as_dict() for d in found], indent=2, ensure_ascii=False))
     else:
         _echo_diagnostics(found)
-    errors = sum(d.severity is Severity.ERROR for d in found)
-    warnings = sum(d.severity is Severity.WARNING for d in found)
+    errors, warnings = summary(found)
     if output_format == "text":
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
@@ -160,9 +347,102 @@ def check(project_dir: Path, strict: bool, output_format: str) -> None:
 @click.option(
     "--title", default="Untitled Briefing", show_default=True, help="Title for publication.yaml."
 )
-def init(directory: Path, title: str) -> None:
+@click.option(
+    "--template",
+    type=click.Choice(["briefing", "book"]),
+    default="briefing",
+    show_default=True,
+    help="A short briefing, or a book with a preface and chapters.",
+)
+def init(directory: Path, title: str, template: str) -> None:
     """Create a new publication project in DIRECTORY that builds as is."""
     from mxpublish.scaffold import create_project
 
-    for path in create_project(directory, title):
+    for path in create_project(directory, title, template=template):
         click.echo(str(path))
+
+
+@main.group()
+def new() -> None:
+    """Add a part to a project."""
+
+
+@new.command("section")
+@click.argument("title")
+@click.option(
+    "--project",
+    "project_dir",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The project.  [default: the current directory]",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "review", "final"]),
+    default="draft",
+    show_default=True,
+    help="The new section's status.",
+)
+def new_section(title: str, project_dir: Path, status: str) -> None:
+    """Add source/NN-slug.md, numbered after the last section, with front matter."""
+    from mxpublish.scaffold import create_section
+
+    click.echo(str(create_section(project_dir, title, status=status)))
+
+
+@main.command("config")
+@_build_options
+@click.option("--strict/--no-strict", default=None, help="As for `check`.")
+@_HOST
+@_PORT
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show_config(
+    project_dir: Path,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    paper: str | None,
+    strict: bool | None,
+    host: str | None,
+    port: int | None,
+    as_json: bool,
+) -> None:
+    """Print the effective settings and where each comes from.
+
+    Precedence: command line > MXPUBLISH_* environment > publication.yaml > defaults.
+    """
+    from mxpublish.settings import SETTINGS
+
+    settings = _settings(
+        project_dir,
+        formats=formats,
+        output=out_dir,
+        pdf_variant=pdf_variant,
+        paper=paper,
+        strict=strict,
+        host=host,
+        port=port,
+    )
+    rows = []
+    for setting in SETTINGS:
+        value = settings.values[setting.name]
+        shown = value.value
+        if isinstance(shown, tuple):
+            shown = ",".join(shown)
+        elif isinstance(shown, bool):
+            shown = "true" if shown else "false"
+        rows.append((setting, str(shown), value.origin))
+    if as_json:
+        data = {}
+        for setting, _, origin in rows:
+            raw = settings[setting.name]
+            raw = (
+                list(raw) if isinstance(raw, tuple) else str(raw) if isinstance(raw, Path) else raw
+            )
+            data[setting.name] = {"value": raw, "origin": origin, "env": setting.env}
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"# project: {settings.project_root}")
+    width = max(len(shown) for _, shown, _ in rows)
+    for setting, shown, origin in rows:
+        click.echo(f"{setting.name:<12} {shown:<{width}}  # {origin}; {setting.env}")

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
-from mxpublish.model import PAPER_SIZES, Metadata
+from mxpublish.model import PAPER_SIZES, LintSettings, Metadata
 from mxpublish.project import Project
 
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -24,7 +24,7 @@ _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 class Field:
     """One key of a YAML mapping: its type check and whether it must be there."""
 
-    kind: str  # "text", "list", "date", "choice"
+    kind: str  # "text", "list", "date", "choice", "integer", "flag", "mapping"
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -45,6 +45,26 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "paper": Field("text"),
     "cover": Field("text"),
     "marking": Field("text"),
+    "check": Field("mapping"),
+    "build": Field("mapping"),
+    "serve": Field("mapping"),
+}
+
+#: The settings mappings of publication.yaml; `mxpublish config` shows how they combine with
+#: the environment and the command line.
+NESTED_SCHEMAS: Mapping[str, Mapping[str, Field]] = {
+    "check": {
+        "ignore": Field("list"),
+        "ignore_in": Field("mapping"),
+        "paragraph_words": Field("integer"),
+        "strict": Field("flag"),
+    },
+    "build": {
+        "formats": Field("list"),
+        "output": Field("text"),
+        "pdf_variant": Field("text"),
+    },
+    "serve": {"host": Field("text"), "port": Field("integer")},
 }
 
 
@@ -115,14 +135,21 @@ def validate_mapping(
     schema: Mapping[str, Field],
     file: str,
     line: int,
+    prefix: str = "",
 ) -> list[Diagnostic]:
     """Every problem of ``data`` against ``schema``: missing, unknown (with "did you mean")
-    and wrongly typed keys. ``line`` is where the mapping starts, for missing keys."""
+    and wrongly typed keys. ``line`` is where the mapping starts, for missing keys;
+    ``prefix`` names a nested mapping in messages (``check.``)."""
     problems: list[Diagnostic] = []
     for key, spec in schema.items():
         if spec.required and (key not in data or data[key] in (None, "", [])):
             problems.append(
-                error("SCHEMA-MISSING", f"required key `{key}` is missing or empty", file, line)
+                error(
+                    "SCHEMA-MISSING",
+                    f"required key `{prefix}{key}` is missing or empty",
+                    file,
+                    line,
+                )
             )
     for key, value in data.items():
         where = lines.get(key, line)
@@ -133,13 +160,15 @@ def validate_mapping(
                 if close
                 else ("known keys: " + ", ".join(sorted(schema)))
             )
-            problems.append(error("SCHEMA-UNKNOWN", f"unknown key `{key}`", file, where, hint=hint))
+            problems.append(
+                error("SCHEMA-UNKNOWN", f"unknown key `{prefix}{key}`", file, where, hint=hint)
+            )
             continue
         if value is None:
             continue
         problem = _type_problem(schema[key], value)
         if problem:
-            problems.append(error("SCHEMA-TYPE", f"`{key}` {problem}", file, where))
+            problems.append(error("SCHEMA-TYPE", f"`{prefix}{key}` {problem}", file, where))
     return problems
 
 
@@ -166,6 +195,14 @@ def _type_problem(spec: Field, value: Any) -> str | None:
                 return f"must be a date as YYYY-MM-DD, not {value!r}"
             return None
         return "must be a date as YYYY-MM-DD"
+    if spec.kind == "integer":
+        return (
+            None if isinstance(value, int) and not isinstance(value, bool) else "must be a number"
+        )
+    if spec.kind == "flag":
+        return None if isinstance(value, bool) else "must be true or false"
+    if spec.kind == "mapping":
+        return None if isinstance(value, dict) else "must be a mapping of `key: value` lines"
     if spec.kind == "choice" and str(value).lower() not in spec.choices:
         return f"must be one of {', '.join(spec.choices)}, not {value!r}"
     return None
@@ -245,6 +282,12 @@ def load_metadata(project: Project) -> Metadata:
                 hint=f"for example `{slugify(str(data['slug']))}`",
             )
         )
+    for key, schema in NESTED_SCHEMAS.items():
+        if isinstance(data.get(key), dict):
+            nested = {str(k): v for k, v in data[key].items()}
+            problems += validate_mapping(nested, {}, schema, file, lines[key], prefix=f"{key}.")
+    lint, lint_problems = _lint_settings(data.get("check"), file, lines.get("check"))
+    problems += lint_problems
     raise_if_errors(problems)
     title = str(data["title"]).strip()
     return Metadata(
@@ -263,7 +306,48 @@ def load_metadata(project: Project) -> Metadata:
         paper=str(data.get("paper") or "letter").strip().lower(),
         cover=_text(data.get("cover")),
         marking=_text(data.get("marking")),
+        lint=lint,
     )
+
+
+def _lint_settings(
+    value: Any, file: str, line: int | None
+) -> tuple[LintSettings, list[Diagnostic]]:
+    """``check:`` → LintSettings; rule ids are checked by the linter, which knows them."""
+    if not isinstance(value, dict):
+        return LintSettings(), []
+    problems = []
+    ignore_in: list[tuple[str, tuple[str, ...]]] = []
+    patterns = value.get("ignore_in")
+    for pattern, ids in (patterns if isinstance(patterns, dict) else {}).items():
+        if isinstance(ids, str):
+            ids = [ids]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            problems.append(
+                error(
+                    "SCHEMA-TYPE",
+                    f"`check.ignore_in` maps a file pattern to a list of rule ids; "
+                    f"{pattern!r} does not",
+                    file,
+                    line,
+                )
+            )
+            continue
+        ignore_in.append((str(pattern), tuple(ids)))
+    words = value.get("paragraph_words")
+    if isinstance(words, int) and words < 1:
+        problems.append(
+            error("SCHEMA-VALUE", "`check.paragraph_words` must be 1 or more", file, line)
+        )
+    settings = LintSettings(
+        ignore=_as_list(value.get("ignore")),
+        ignore_in=tuple(ignore_in),
+        paragraph_words=words
+        if isinstance(words, int) and words > 0
+        else LintSettings.paragraph_words,
+        line=line,
+    )
+    return settings, problems
 
 
 def _text(value: Any) -> str | None:

@@ -11,6 +11,17 @@ PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """The ``check:`` mapping of publication.yaml: rules to ignore everywhere or in some
+    files (globs), and the paragraph length that counts as very long."""
+
+    ignore: tuple[str, ...] = ()
+    ignore_in: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    paragraph_words: int = 300
+    line: int | None = None  # where `check:` is in publication.yaml
+
+
+@dataclass(frozen=True)
 class Metadata:
     """What publication.yaml says about the publication as a whole."""
 
@@ -29,6 +40,7 @@ class Metadata:
     paper: str = "letter"
     marking: str | None = None
     cover: str | None = None
+    lint: LintSettings = LintSettings()
 
     @property
     def running_title(self) -> str:
@@ -42,6 +54,33 @@ class Heading:
     level: int
     text: str
     id: str
+    line: int | None = None  # 1-based line in the section file
+    requested: str | None = None  # the id written as `{#id}`, when one was
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text as written, kept for the linter: a paragraph (``kind`` "paragraph",
+    "item" inside a list, "cell" in a table), or a raw HTML block ("html").
+
+    ``markdown`` is the source of its lines without their indentation or list markers;
+    ``prose`` is the text a reader sees after typography, without code spans.
+    """
+
+    kind: str
+    line: int
+    markdown: str
+    prose: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image reference: ``src`` as written, its alt text, and where it is (1-based)."""
+
+    src: str
+    alt: str
+    line: int
+    col: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +99,9 @@ class Section:
     headings: tuple[Heading, ...]
     status: str = "final"
     summary: str | None = None
+    blocks: tuple[Block, ...] = ()
+    images: tuple[Image, ...] = ()
+    lines: tuple[str, ...] = ()  # the file's lines as written, for positions and whitespace
 
     @property
     def incomplete(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from mxpublish.config import (
 )
 from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
 from mxpublish.markdown import create_parser, inline_text, typeset
-from mxpublish.model import STATUSES, Heading, Publication, Section
+from mxpublish.model import STATUSES, Block, Heading, Image, Publication, Section
 from mxpublish.project import Project
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
@@ -46,6 +47,7 @@ class _Draft:
     id: str = ""
     headings: list[Heading] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)  # as written → final id
+    lines: tuple[str, ...] = ()
 
 
 def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
@@ -132,7 +134,8 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
-    tokens = md.parse(decode_text(raw, file))
+    text = decode_text(raw, file)
+    tokens = md.parse(text)
     if not tokens or tokens[0].type != "front_matter":
         raise SourceError(
             error(
@@ -174,7 +177,8 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                 )
             )
     raise_if_errors(problems)
-    return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
+    written = tuple(text.removesuffix("\n").split("\n"))
+    return _Draft(file, path.name, number, front, tokens, lines=written)
 
 
 def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
@@ -203,11 +207,13 @@ def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
             if token.type != "heading_open":
                 continue
             text = inline_text(tokens[index + 1])
-            written = str(token.attrs.get("id") or slugify(text))
+            requested = str(token.attrs["id"]) if token.attrs.get("id") else None
+            written = requested or slugify(text)
             final = _unique(_xml_id(written), used, draft.file)
             token.attrSet("id", final)
             draft.anchors.setdefault(written, final)
-            draft.headings.append(Heading(int(token.tag[1]), text, final))
+            line = token.map[0] + 1 if token.map else None
+            draft.headings.append(Heading(int(token.tag[1]), text, final, line, requested))
     return problems
 
 
@@ -229,7 +235,7 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     by_name = {d.name: d for d in drafts}
     for draft in drafts:
-        line = 1
+        line, col = 1, None
         for token in draft.tokens:
             if token.map:
                 line = token.map[0] + 1
@@ -242,9 +248,18 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                     continue
                 target = by_name.get(match.group("file") or draft.name)
                 anchor = match.group("anchor")
+                if token.map:  # where the target is written, when it is on one line
+                    line, col = _locate(draft.lines, token.map, f"]({href}")
+                    col = col + 2 if col else None
                 if target is None:
                     problems.append(
-                        error("LINK-BROKEN", f"link to {href!r}: no such section", draft.file, line)
+                        error(
+                            "LINK-BROKEN",
+                            f"link to {href!r}: no such section",
+                            draft.file,
+                            line,
+                            col,
+                        )
                     )
                     continue
                 if not anchor:
@@ -259,6 +274,7 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                             f"link to {href!r}: no heading with that anchor in {target.file}",
                             draft.file,
                             line,
+                            col,
                             hint=f"anchors there: {known}" if known else None,
                         )
                     )
@@ -278,4 +294,64 @@ def _render(draft: _Draft, md: MarkdownIt) -> Section:
         headings=tuple(draft.headings),
         status=str(draft.front.get("status") or "final"),
         summary=(str(draft.front["summary"]).strip() if draft.front.get("summary") else None),
+        blocks=tuple(_blocks(draft.tokens)),
+        images=tuple(_images(draft)),
+        lines=draft.lines,
     )
+
+
+_BLOCK_KINDS = {"paragraph_open": "paragraph", "td_open": "cell", "th_open": "cell"}
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _blocks(tokens: list[Token]) -> Iterator[Block]:
+    """The text blocks the linter reads, in source order, with their first line."""
+    lists = 0
+    for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists -= 1
+        elif token.type == "html_block" and token.map:
+            prose = _TAG_RE.sub("", token.content).strip()
+            yield Block("html", token.map[0] + 1, token.content.rstrip("\n"), prose)
+        elif token.type == "inline" and token.map and index:
+            kind = _BLOCK_KINDS.get(tokens[index - 1].type)
+            if kind:
+                kind = "item" if kind == "paragraph" and lists else kind
+                yield Block(kind, token.map[0] + 1, token.content, _prose(token))
+
+
+def _prose(token: Token) -> str:
+    """What a reader sees of an inline token, code spans and raw HTML left out."""
+    parts = []
+    for child in token.children or []:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _images(draft: _Draft) -> Iterator[Image]:
+    for token in draft.tokens:
+        if token.type != "inline" or not token.map:
+            continue
+        for child in token.children or []:
+            if child.type == "image":
+                src = str(child.attrs.get("src", ""))
+                line, col = _locate(draft.lines, token.map, f"]({src}")
+                if col is not None:  # point at the `![` that opens the reference
+                    start = draft.lines[line - 1].rfind("![", 0, col)
+                    col = start + 1 if start >= 0 else col
+                yield Image(src, child.content, line, col)
+
+
+def _locate(lines: tuple[str, ...], span: list[int], needle: str) -> tuple[int, int | None]:
+    """1-based line and column of ``needle`` within the lines ``span`` covers (its first
+    line and no column when the needle is not written as is, e.g. across a line break)."""
+    for number in range(span[0], min(span[1], len(lines))):
+        col = lines[number].find(needle)
+        if col >= 0:
+            return number + 1, col + 1
+    return span[0] + 1, None

@@ -1,0 +1,324 @@
+"""One fixture per lint rule: each small project triggers its rule, and only it, at a known
+``file:line:col``; every rule `check --list-rules` prints has a fixture here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import MINIMAL_CONFIG, MakeProject
+from mxpublish.check import RULES, all_rules, check_project, lint
+from mxpublish.cli import main
+from mxpublish.errors import MxError
+from mxpublish.markdown import create_parser
+from mxpublish.project import Project
+from mxpublish.source import load_publication
+
+PNG = b"\x89PNG\r\n\x1a\n"  # the checker looks for the file, not inside it
+
+
+def _section(body: str, front: str = "title: A") -> str:
+    return f"---\n{front}\n---\n\n{body}"
+
+
+def _config(extra: str) -> str:
+    return MINIMAL_CONFIG + extra
+
+
+#: rule id → (project files, a value of None deletes a default file; what `check` reports,
+#: as `file:line:col: CODE`; whether it is a release check).
+FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
+    "PROJECT-NO-CONFIG": ({"source/publication.yaml": None}, [": PROJECT-NO-CONFIG"], False),
+    "YAML-SYNTAX": (
+        {"source/01-a.md": "---\ntitle: [oops\n---\n\nText.\n"},
+        ["source/01-a.md:2:13: YAML-SYNTAX"],
+        False,
+    ),
+    "YAML-NOT-MAPPING": (
+        {"source/01-a.md": "---\n- a\n- b\n---\n\nText.\n"},
+        ["source/01-a.md:2: YAML-NOT-MAPPING"],
+        False,
+    ),
+    "SCHEMA-MISSING": (
+        {"source/01-a.md": _section("Text.\n", front="summary: S.")},
+        ["source/01-a.md:1: SCHEMA-MISSING"],
+        False,
+    ),
+    "SCHEMA-UNKNOWN": (
+        {"source/01-a.md": _section("Text.\n", front="title: A\ncolour: red")},
+        ["source/01-a.md:3: SCHEMA-UNKNOWN"],
+        False,
+    ),
+    "SCHEMA-TYPE": (
+        {"source/01-a.md": _section("Text.\n", front="title: [a, b]")},
+        ["source/01-a.md:2: SCHEMA-TYPE"],
+        False,
+    ),
+    "SCHEMA-VALUE": (
+        {"source/publication.yaml": MINIMAL_CONFIG.replace("en-US", "English (US)")},
+        ["source/publication.yaml:4: SCHEMA-VALUE"],
+        False,
+    ),
+    "SOURCE-ENCODING": (
+        {"source/01-a.md": b"---\ntitle: A\n---\n\nCaf\xe9.\n"},
+        ["source/01-a.md:5:4: SOURCE-ENCODING"],
+        False,
+    ),
+    "SOURCE-UNREADABLE": (
+        {"source/02-a.md/notes.txt": "a directory is not a section file"},
+        ["source/02-a.md: SOURCE-UNREADABLE"],
+        False,
+    ),
+    "SOURCE-NO-SECTIONS": ({"source/01-first.md": None}, ["source: SOURCE-NO-SECTIONS"], False),
+    "SECTION-NAME": (
+        {"source/intro.md": _section("Text.\n")},
+        ["source/intro.md: SECTION-NAME"],
+        False,
+    ),
+    "SECTION-NO-FRONT-MATTER": (
+        {"source/01-a.md": "Text.\n"},
+        ["source/01-a.md:1: SECTION-NO-FRONT-MATTER"],
+        False,
+    ),
+    "SECTION-ORDER": (
+        {"source/01-a.md": _section("A.\n"), "source/01-b.md": _section("B.\n")},
+        ["source/01-b.md: SECTION-ORDER"],
+        False,
+    ),
+    "SECTION-ID": (
+        {"source/01-a.md": _section("Text.\n", front="title: A\nid: 9lives")},
+        ["source/01-a.md:3: SECTION-ID"],
+        False,
+    ),
+    "SECTION-ID-DUPLICATE": (
+        {
+            "source/01-a.md": _section("A.\n", front="title: A\nid: same"),
+            "source/02-b.md": _section("B.\n", front="title: B\nid: same"),
+        },
+        ["source/02-b.md: SECTION-ID-DUPLICATE"],
+        False,
+    ),
+    "SECTION-EMPTY": (
+        {"source/01-a.md": "---\ntitle: A\n---\n"},
+        ["source/01-a.md:3: SECTION-EMPTY"],
+        False,
+    ),
+    "SECTION-H1": (
+        {"source/01-a.md": _section("# Big\n\nText.\n")},
+        ["source/01-a.md:5: SECTION-H1"],
+        False,
+    ),
+    "LINK-BROKEN": (
+        {"source/01-a.md": _section("See [there](#nowhere).\n")},
+        ["source/01-a.md:5:13: LINK-BROKEN"],
+        False,
+    ),
+    "TEXT-MIDSENTENCE": (
+        {"source/01-a.md": _section("Done.\n\nPoliticians promise to\n")},
+        ["source/01-a.md:7:22: TEXT-MIDSENTENCE"],
+        False,
+    ),
+    "TEXT-INCOMPLETE": (
+        {
+            "source/01-a.md": _section(
+                "Politicians promise to\n", front="title: A\nstatus: incomplete"
+            )
+        },
+        ["source/01-a.md:6:22: TEXT-INCOMPLETE"],
+        False,
+    ),
+    "PARAGRAPH-MIDSENTENCE": (
+        {"source/01-a.md": _section("It stops\nhere\n\nThe end.\n")},
+        ["source/01-a.md:6:4: PARAGRAPH-MIDSENTENCE"],
+        False,
+    ),
+    "HEADING-JUMP": (
+        {"source/01-a.md": _section("Text.\n\n#### Deep\n\nMore.\n")},
+        ["source/01-a.md:7:1: HEADING-JUMP"],
+        False,
+    ),
+    "SECTION-ORDER-GAP": (
+        {"source/01-a.md": _section("A.\n"), "source/03-c.md": _section("C.\n", "title: C")},
+        ["source/03-c.md:1:1: SECTION-ORDER-GAP"],
+        False,
+    ),
+    "ID-DUPLICATE": (
+        {"source/01-a.md": _section("{#x}\n## One\n\nText.\n\n{#x}\n## Two\n\nMore.\n")},
+        ["source/01-a.md:11:1: ID-DUPLICATE"],
+        False,
+    ),
+    "IMAGE-MISSING": (
+        {"source/01-a.md": _section("A map: ![Roads](images/map.png)\n")},
+        ["source/01-a.md:5:8: IMAGE-MISSING"],
+        False,
+    ),
+    "IMAGE-ALT": (
+        {
+            "source/01-a.md": _section("Text.\n\n![](images/map.png)\n"),
+            "source/images/map.png": PNG,
+        },
+        ["source/01-a.md:7:1: IMAGE-ALT"],
+        False,
+    ),
+    "QUOTES-STRAIGHT": (
+        {"source/01-a.md": _section("It began in\nthe '90s.\n")},
+        ["source/01-a.md:6:5: QUOTES-STRAIGHT"],
+        False,
+    ),
+    "HTML-RAW": (
+        {"source/01-a.md": _section("One line<br>and the next.\n")},
+        ["source/01-a.md:5:9: HTML-RAW"],
+        False,
+    ),
+    "WORD-REPEATED": (
+        {"source/01-a.md": _section("This is the\nthe end.\n")},
+        ["source/01-a.md:6:1: WORD-REPEATED"],
+        False,
+    ),
+    "PARAGRAPH-LONG": (
+        {
+            "source/publication.yaml": _config("check:\n  paragraph_words: 5\n"),
+            "source/01-a.md": _section("Short one.\n\n  One two three four five six.\n"),
+        },
+        ["source/01-a.md:7:3: PARAGRAPH-LONG"],
+        False,
+    ),
+    "WHITESPACE-TRAILING": (
+        {"source/01-a.md": _section("Text. \t\n")},
+        ["source/01-a.md:5:6: WHITESPACE-TRAILING"],
+        False,
+    ),
+    "STATUS-NOT-FINAL": (
+        {"source/01-a.md": _section("Text.\n", front="title: A\nstatus:  draft")},
+        ["source/01-a.md:3:10: STATUS-NOT-FINAL"],
+        True,
+    ),
+    "CHECK-IGNORE-UNKNOWN": (
+        {"source/publication.yaml": _config("check:\n  ignore: [PARAGRAPH-LOGN]\n")},
+        ["source/publication.yaml:6: CHECK-IGNORE-UNKNOWN"],
+        False,
+    ),
+}
+
+
+def _write(make_project: MakeProject, files: dict[str, str | bytes | None]) -> Path:
+    root = make_project({k: v for k, v in files.items() if v is not None})
+    for name, content in files.items():
+        if content is None:
+            (root / name).unlink()
+    return root
+
+
+def _report(root: Path, release: bool = False) -> list[str]:
+    try:
+        found = check_project(root, release=release)
+    except MxError as exc:
+        found = list(exc.diagnostics)
+    where = [
+        ":".join(str(p) for p in (d.file or "", d.line, d.col) if p is not None) for d in found
+    ]
+    return [f"{w}: {d.code}" for w, d in zip(where, found, strict=True)]
+
+
+def test_every_rule_has_a_fixture() -> None:
+    assert [rule.id for rule in all_rules()] == list(FIXTURES)
+    assert all(rule.summary and "\n" not in rule.summary for rule in all_rules())
+
+
+@pytest.mark.parametrize("rule_id", list(FIXTURES))
+def test_rule_fixture(rule_id: str, make_project: MakeProject) -> None:
+    files, expected, release = FIXTURES[rule_id]
+    root = _write(make_project, files)
+    assert _report(root, release=release) == expected
+    if release:
+        assert _report(root) == []  # release rules stay quiet otherwise
+
+
+def test_a_clean_project_has_no_findings(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": _section("He said “stop.” It’s done.\n")})
+    assert _report(root, release=True) == []
+
+
+def test_ignores_everywhere_and_per_file(make_project: MakeProject) -> None:
+    repeated = _section("It is the the end.\n")
+    files = {"source/01-a.md": repeated, "source/02-b.md": repeated}
+    root = make_project(files)
+    both = ["source/01-a.md:5:11: WORD-REPEATED", "source/02-b.md:5:11: WORD-REPEATED"]
+    assert _report(root) == both
+    config = _config("check:\n  ignore_in:\n    02-*.md: [WORD-REPEATED]\n")
+    root = make_project({**files, "source/publication.yaml": config})
+    assert _report(root) == ["source/01-a.md:5:11: WORD-REPEATED"]
+    config = _config("check:\n  ignore: [WORD-REPEATED]\n")
+    root = make_project({**files, "source/publication.yaml": config})
+    assert _report(root) == []
+
+
+def test_ignoring_an_unknown_or_a_source_rule_is_reported(make_project: MakeProject) -> None:
+    config = _config("check:\n  ignore: [WORD-REPEATD, LINK-BROKEN]\n")
+    root = make_project({"source/publication.yaml": config})
+    found = check_project(root)
+    assert [d.message for d in found] == [
+        "`check:` ignores 'WORD-REPEATD', which is not a rule",
+        "LINK-BROKEN is found while loading the sources and cannot be ignored",
+    ]
+    assert found[0].hint == "did you mean WORD-REPEATED?"
+
+
+def test_bad_check_settings_are_schema_errors(make_project: MakeProject) -> None:
+    config = _config("check:\n  ignore_list: [X]\n  paragraph_words: many\n")
+    root = make_project({"source/publication.yaml": config})
+    assert _report(root) == [
+        "source/publication.yaml:6: SCHEMA-TYPE",
+        "source/publication.yaml:6: SCHEMA-UNKNOWN",
+    ]
+
+
+def test_straight_quotes_in_raw_html_when_raw_html_is_allowed(make_project: MakeProject) -> None:
+    """Typography does not reach raw HTML: its straight quotes are reported, its tags are not
+    HTML-RAW findings (they are markup, not printed text)."""
+    body = '<div class="box">\nHe said "no".\n</div>\n\nThe end.\n'
+    root = make_project({"source/01-a.md": _section(body)})
+    publication = load_publication(Project(root), create_parser(allow_html=True))
+    found = [(d.code, d.line, d.col, d.message) for d in lint(publication)]
+    assert found == [
+        (
+            "QUOTES-STRAIGHT",
+            6,
+            9,
+            'straight quote in raw HTML, which typography does not reach: "no".',
+        )
+    ]
+
+
+def test_check_command_reports_source_errors_in_the_same_form(make_project: MakeProject) -> None:
+    root = make_project(
+        {"source/01-a.md": _section("[x](#nowhere)\n", front="title: A\ncolour: red")}
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(root)])
+    assert result.exit_code == 1
+    assert "source/01-a.md:3: error: SCHEMA-UNKNOWN unknown key `colour`" in result.output
+    assert "1 error(s), 0 warning(s)" in result.output
+    as_json = runner.invoke(main, ["check", "--format", "json", str(root)])
+    assert as_json.exit_code == 1
+    assert [d["code"] for d in json.loads(as_json.stdout)] == ["SCHEMA-UNKNOWN"]
+
+
+def test_check_release_and_list_rules(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": _section("Text.\n", front="title: A\nstatus: review")})
+    runner = CliRunner()
+    assert runner.invoke(main, ["check", str(root)]).exit_code == 0
+    released = runner.invoke(main, ["check", "--release", str(root)])
+    assert released.exit_code == 1
+    assert "source/01-a.md:3:9: error: STATUS-NOT-FINAL" in released.output
+    listed = runner.invoke(main, ["check", "--list-rules"]).output.splitlines()
+    assert len(listed) == len(all_rules())
+    assert [line.split()[0] for line in listed] == [rule.id for rule in all_rules()]
+    assert listed[-len(RULES)].split()[:2] == ["TEXT-MIDSENTENCE", "error"]
+    rows = json.loads(runner.invoke(main, ["check", "--list-rules", "--format", "json"]).output)
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["WORD-REPEATED"]["severity"] == "warning"
+    assert by_id["STATUS-NOT-FINAL"]["summary"].endswith("in a release build")
