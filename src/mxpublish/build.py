@@ -11,10 +11,12 @@ from pathlib import Path
 from mxpublish.assemble import (
     document_html,
     environment,
+    epub_asset_names,
     epub_documents,
     fonts_css,
     stylesheet,
 )
+from mxpublish.assets import read_asset
 from mxpublish.errors import Diagnostic, ProjectError, error
 from mxpublish.fonts import FACES, font_dirs, subset
 from mxpublish.markdown import create_parser
@@ -110,17 +112,27 @@ def build(
             EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
             for face in FACES
         ]
+        resources += [
+            EpubResource(name, asset.media_type, read_asset(project.root, asset))
+            for asset, name in epub_asset_names(publication).items()
+        ]
         data = render_epub(publication, documents, resources, build_time(publication))
         path = target / f"{slug}.epub"
         atomic_write(path, data)
         outputs.append(Output("epub", path, len(data)))
 
     if "html" in wanted:
-        from mxpublish.render.html import inline_fonts_css, render_html
+        from mxpublish.render.html import data_uri, inline_fonts_css, render_html
 
         draft = document_html(publication, env, "web", toc_depth=2)
         css = inline_fonts_css(draft) + stylesheet(project, "web")
-        data = render_html(document_html(publication, env, "web", css=css, toc_depth=2))
+        images = {
+            a: data_uri(a.media_type, read_asset(project.root, a)) for a in publication.assets
+        }
+        document = document_html(
+            publication, env, "web", css=css, toc_depth=2, image_url=images.__getitem__
+        )
+        data = render_html(document)
         path = target / f"{slug}.html"
         atomic_write(path, data)
         outputs.append(Output("html", path, len(data)))

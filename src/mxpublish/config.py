@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
-from mxpublish.model import PAPER_SIZES, Metadata
+from mxpublish.model import FOOTNOTE_NUMBERINGS, PAPER_SIZES, PRINT_URLS, Metadata
 from mxpublish.project import Project
 
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -24,7 +24,7 @@ _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 class Field:
     """One key of a YAML mapping: its type check and whether it must be there."""
 
-    kind: str  # "text", "list", "date", "choice"
+    kind: str  # "text", "list", "date", "choice", "bool"
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -44,6 +44,9 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "slug": Field("text"),
     "paper": Field("choice", choices=tuple(PAPER_SIZES)),
     "marking": Field("text"),
+    "footnote_numbering": Field("choice", choices=FOOTNOTE_NUMBERINGS),
+    "print_urls": Field("choice", choices=PRINT_URLS),
+    "figure_numbers": Field("bool"),
 }
 
 
@@ -165,6 +168,8 @@ def _type_problem(spec: Field, value: Any) -> str | None:
                 return f"must be a date as YYYY-MM-DD, not {value!r}"
             return None
         return "must be a date as YYYY-MM-DD"
+    if spec.kind == "bool" and not isinstance(value, bool):
+        return f"must be true or false, not {value!r}"
     if spec.kind == "choice" and str(value).lower() not in spec.choices:
         return f"must be one of {', '.join(spec.choices)}, not {value!r}"
     return None
@@ -238,6 +243,9 @@ def load_metadata(project: Project) -> Metadata:
         slug=str(data.get("slug") or slugify(title)),
         paper=str(data.get("paper") or "letter").lower(),
         marking=_text(data.get("marking")),
+        footnote_numbering=str(data.get("footnote_numbering") or "document").lower(),
+        print_urls=str(data.get("print_urls") or "footnote").lower(),
+        figure_numbers=bool(data.get("figure_numbers")),
     )
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
+FOOTNOTE_NUMBERINGS = ("document", "section")
+PRINT_URLS = ("footnote", "inline", "none")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     paper: str = "letter"
     marking: str | None = None
+    footnote_numbering: str = "document"
+    print_urls: str = "footnote"
+    figure_numbers: bool = False
 
     @property
     def running_title(self) -> str:
@@ -44,10 +49,22 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Asset:
+    """A file a section shows (an image): ``path`` is POSIX and relative to the project root,
+    so print resolves it against the root and the EPUB and web editions can package it."""
+
+    path: str
+    media_type: str
+
+
+@dataclass(frozen=True)
 class Section:
     """One source file: its front matter, its body rendered to an HTML fragment, its headings.
 
     ``html`` links to other sections' anchors as ``#id``; the EPUB assembly maps those to files.
+    It is the screen rendering (EPUB and web): notes gathered at the end with back links.
+    ``print_html`` sets each note at its call, where WeasyPrint floats it to the page foot.
+    Images are ``<img src>`` of their ``Asset.path``.
     """
 
     number: int
@@ -59,6 +76,9 @@ class Section:
     headings: tuple[Heading, ...]
     status: str = "final"
     summary: str | None = None
+    print_html: str = ""
+    assets: tuple[Asset, ...] = ()
+    targets: tuple[str, ...] = ()  # ids of figures and tables, linkable like headings
 
     @property
     def incomplete(self) -> bool:
@@ -66,7 +86,7 @@ class Section:
 
     @property
     def anchors(self) -> frozenset[str]:
-        return frozenset([self.id, *(h.id for h in self.headings)])
+        return frozenset([self.id, *(h.id for h in self.headings), *self.targets])
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,11 @@ class Publication:
     root: Path
     metadata: Metadata
     sections: tuple[Section, ...]
+
+    @property
+    def assets(self) -> tuple[Asset, ...]:
+        """Every asset the sections use, once each, in order of first use."""
+        return tuple(dict.fromkeys(a for s in self.sections for a in s.assets))
 
     def section_of(self, anchor: str) -> Section | None:
         for section in self.sections:

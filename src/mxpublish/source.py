@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from mxpublish.assets import collect_images
 from mxpublish.config import (
     Field,
     decode_text,
@@ -17,9 +19,10 @@ from mxpublish.config import (
     slugify,
     validate_mapping,
 )
+from mxpublish.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
 from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
 from mxpublish.markdown import create_parser, inline_text, typeset
-from mxpublish.model import STATUSES, Heading, Publication, Section
+from mxpublish.model import STATUSES, Asset, Heading, Metadata, Publication, Section
 from mxpublish.project import Project
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
@@ -46,6 +49,8 @@ class _Draft:
     id: str = ""
     headings: list[Heading] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)  # as written → final id
+    targets: list[str] = field(default_factory=list)  # ids of figures and tables
+    assets: tuple[Asset, ...] = ()
 
 
 def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
@@ -62,7 +67,7 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     sections: tuple[Section, ...] = ()
     md = md or create_parser()
     try:
-        sections = load_sections(project, md)
+        sections = load_sections(project, md, metadata)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -76,8 +81,11 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     return Publication(project.root, metadata, sections)
 
 
-def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
-    """Parse, validate and render every ``source/NN-name.md`` in file-name order."""
+def load_sections(
+    project: Project, md: MarkdownIt, metadata: Metadata | None = None
+) -> tuple[Section, ...]:
+    """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
+    and for print, numbering notes and captions as ``metadata`` says."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -115,7 +123,7 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
             )
         numbers[number] = file
         try:
-            drafts.append(_parse(path, file, number, match.group(2), md))
+            drafts.append(_parse(path, file, number, match.group(2), md, project))
         except SourceError as exc:
             problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -124,10 +132,22 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
     raise_if_errors(problems)
     problems.extend(_resolve_links(drafts))
     raise_if_errors(problems)
-    return tuple(_render(draft, md) for draft in drafts)
+    options = metadata or Metadata("", (), dt.date.min, "", "", "")
+    screen, paper = (
+        RenderState(
+            medium=medium,
+            notes_per_section=options.footnote_numbering == "section",
+            print_urls=options.print_urls,
+            figure_numbers=options.figure_numbers,
+        )
+        for medium in (SCREEN, PRINT)
+    )
+    return tuple(_render(draft, md, screen, paper) for draft in drafts)
 
 
-def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Draft:
+def _parse(
+    path: Any, file: str, number: int, name: str, md: MarkdownIt, project: Project
+) -> _Draft:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -161,6 +181,9 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
+    assets, image_problems = collect_images(tokens, project, file)
+    problems.extend(image_problems)
+    problems.extend(_note_problems(tokens, file))
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
             line = token.map[0] + 1 if token.map else None
@@ -174,7 +197,30 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                 )
             )
     raise_if_errors(problems)
-    return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
+    return _Draft(
+        file=file, name=path.name, number=number, front=front, tokens=tokens, assets=assets
+    )
+
+
+def _note_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
+    """Notes hold paragraphs only: print sets a note inside the line that calls it."""
+    problems = []
+    for body in note_bodies(tokens).values():
+        for token in body:
+            if token.nesting == 1 and token.type != "paragraph_open":
+                line = token.map[0] + 1 if token.map else None
+                problems.append(
+                    error(
+                        "FOOTNOTE-BLOCK",
+                        f"a footnote holds a {token.type.removesuffix('_open')}; notes may "
+                        "hold paragraphs only",
+                        file,
+                        line,
+                        hint="move the list, table, code or quotation into the text",
+                    )
+                )
+                break
+    return problems
 
 
 def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
@@ -200,6 +246,12 @@ def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
     for draft in drafts:
         tokens = draft.tokens
         for index, token in enumerate(tokens):
+            if token.type in ("figure_open", "table_open") and token.attrGet("id"):
+                written = str(token.attrGet("id"))
+                final = _unique(_xml_id(written), used, draft.file)
+                token.attrSet("id", final)
+                draft.anchors.setdefault(written, final)
+                draft.targets.append(final)
             if token.type != "heading_open":
                 continue
             text = inline_text(tokens[index + 1])
@@ -249,8 +301,10 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                     continue
                 if not anchor:
                     child.attrSet("href", f"#{target.id}")
+                    child.attrJoin("class", "xref")
                 elif anchor in target.anchors or anchor == target.id:
                     child.attrSet("href", f"#{target.anchors.get(anchor, target.id)}")
+                    child.attrJoin("class", "xref")
                 else:
                     known = ", ".join(sorted(target.anchors)[:8])
                     problems.append(
@@ -265,17 +319,38 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
     return problems
 
 
-def _render(draft: _Draft, md: MarkdownIt) -> Section:
-    html = md.renderer.render(draft.tokens, md.options, {"docId": draft.id})
-    paragraphs = [inline_text(t) for t in draft.tokens if t.type == "inline"]
+def _render(draft: _Draft, md: MarkdownIt, screen: RenderState, paper: RenderState) -> Section:
+    html = render_section(md, draft.tokens, draft.id, screen)
+    print_html = render_section(md, draft.tokens, draft.id, paper)
     return Section(
         number=draft.number,
         source=draft.file,
         id=draft.id,
         title=typeset(md, str(draft.front["title"]).strip()),
         html=html,
-        text="\n\n".join(p for p in paragraphs if p),
+        text=_running_text(draft.tokens),
         headings=tuple(draft.headings),
+        targets=tuple(draft.targets),
         status=str(draft.front.get("status") or "final"),
         summary=(str(draft.front["summary"]).strip() if draft.front.get("summary") else None),
+        print_html=print_html,
+        assets=draft.assets,
     )
+
+
+#: Blocks whose text is not running prose: headings, notes, tables, figure captions.
+_ASIDE_BLOCKS = ("heading", "footnote_block", "table", "figure")
+
+
+def _running_text(tokens: list[Token]) -> str:
+    """The plain text of the section's paragraphs and list items, in order: the prose whose
+    last sentence `check` reads."""
+    paragraphs: list[str] = []
+    depth = 0
+    for token in tokens:
+        kind = token.type.removesuffix("_open").removesuffix("_close")
+        if kind in _ASIDE_BLOCKS:
+            depth += token.nesting
+        elif token.type == "inline" and not depth:
+            paragraphs.append(inline_text(token))
+    return "\n\n".join(p for p in paragraphs if p)

@@ -21,6 +21,12 @@ ACCESSIBILITY_SUMMARY = (
     "document declared, and text that reflows; it contains no images, audio or video, and "
     "conveys no information by colour alone."
 )
+ACCESSIBILITY_SUMMARY_IMAGES = (
+    "This publication follows EPUB Accessibility 1.1 and WCAG 2.1 level AA: it has a "
+    "structured table of contents, headings in order, landmarks, the language of every "
+    "document declared, and text that reflows; every image has a text alternative, it "
+    "contains no audio or video, and conveys no information by colour alone."
+)
 
 
 @dataclass(frozen=True)
@@ -63,15 +69,22 @@ def render_epub(
     book.add_metadata("DC", "date", meta.date.isoformat())
     for keyword in meta.keywords:
         book.add_metadata("DC", "subject", keyword)
+    # Images need alt text to build (source stage), so text alone still suffices with them.
+    images = bool(publication.assets)
     for prop, value in (
         ("schema:accessMode", "textual"),
+        *([("schema:accessMode", "visual")] if images else []),
         ("schema:accessModeSufficient", "textual"),
         ("schema:accessibilityFeature", "structuralNavigation"),
         ("schema:accessibilityFeature", "tableOfContents"),
         ("schema:accessibilityFeature", "readingOrder"),
         ("schema:accessibilityFeature", "displayTransformability"),
+        *([("schema:accessibilityFeature", "alternativeText")] if images else []),
         ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY),
+        (
+            "schema:accessibilitySummary",
+            ACCESSIBILITY_SUMMARY_IMAGES if images else ACCESSIBILITY_SUMMARY,
+        ),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
     ):
         book.add_metadata(None, "meta", value, {"property": prop})
