@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -17,6 +18,12 @@ REPO = Path(__file__).resolve().parent.parent
 BRIEFING_TXT = Path(__file__).parent / "data" / "briefing.txt"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
+# The smallest valid images of each kind the editions accept.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/p+0pAAAAAElFTkSuQmCC"
+)
+GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4"/></svg>'
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 

@@ -3,7 +3,6 @@ errors an author gets for images and notes that cannot be published."""
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -11,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import MINIMAL_CONFIG, MakeProject
-from helpers import XHTML
+from helpers import GIF, PNG, SVG, XHTML
 from mxpublish.assemble import environment, epub_documents
 from mxpublish.cli import main
 from mxpublish.errors import SourceError
@@ -20,12 +19,6 @@ from mxpublish.project import Project
 from mxpublish.source import load_publication
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-# The smallest valid images of each kind the editions accept.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/p+0pAAAAAElFTkSuQmCC"
-)
-GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4"/></svg>'
 
 
 def _load(root: Path) -> Publication:
