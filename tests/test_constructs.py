@@ -204,6 +204,18 @@ def test_figure_and_table_numbers_when_configured(make_project: MakeProject) -> 
     assert len(numbered.assets) == 1
 
 
+def test_captioned_table_with_an_id_is_a_link_target(make_project: MakeProject) -> None:
+    files = {
+        "source/01-a.md": "---\ntitle: A\n---\n\nTable: Counts\n\n{#tbl-counts}\n"
+        "| a |\n|---|\n| 1 |\n",
+        "source/02-b.md": "---\ntitle: B\n---\n\nSee [the counts](01-a.md#tbl-counts).\n",
+    }
+    publication = _load(make_project(files))
+    assert publication.sections[0].html.startswith('<table id="tbl-counts">\n<caption>Counts')
+    assert '<a href="#tbl-counts" class="xref">' in publication.sections[1].html
+    assert publication.section_of("tbl-counts") == publication.sections[0]
+
+
 def test_table_caption_after_the_table(make_project: MakeProject) -> None:
     html = _section(make_project, "| a |\n|---|\n| 1 |\n\nTable: Below\n\nAfter.\n").html
     assert html.startswith("<table>\n<caption>Below</caption>")
