@@ -402,30 +402,21 @@ def _link_opening(tokens: Sequence[Token], close: int) -> tuple[Token | None, st
     return None, ""
 
 
-def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
-    token = tokens[idx]
-    token.attrSet("alt", self.renderInlineAsText(token.children or [], options, env))
-    return str(self.renderToken(tokens, idx, options, env))
-
-
-def _figcaption_open(
+def _caption_open(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env
 ) -> str:
+    """``<figcaption>`` or ``<caption>``, labelled "Figure N." / "Table N." when numbered."""
     state = _state(env)
-    state.figures += 1
+    tag = tokens[idx].tag
+    if tag == "figcaption":
+        state.figures += 1
+        label, number = "Figure", state.figures
+    else:
+        state.tables += 1
+        label, number = "Table", state.tables
     if not state.figure_numbers:
-        return "<figcaption>"
-    return f'<figcaption><span class="caption-label">Figure {state.figures}.</span> '
-
-
-def _table_caption_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env
-) -> str:
-    state = _state(env)
-    state.tables += 1
-    if not state.figure_numbers:
-        return "<caption>"
-    return f'<caption><span class="caption-label">Table {state.tables}.</span> '
+        return f"<{tag}>"
+    return f'<{tag}><span class="caption-label">{label} {number}.</span> '
 
 
 def _task_box(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env) -> str:
@@ -445,8 +436,7 @@ _RENDERERS = {
     "paragraph_close": _paragraph_close,
     "softbreak": _softbreak,
     "link_close": _link_close,
-    "image": _image,
-    "figcaption_open": _figcaption_open,
-    "table_caption_open": _table_caption_open,
+    "figcaption_open": _caption_open,
+    "table_caption_open": _caption_open,
     "task_box": _task_box,
 }
