@@ -182,6 +182,18 @@ def test_titled_image_alone_is_a_figure(make_project: MakeProject) -> None:
     assert 'href="#fig-dot" class="xref"' in section.html
 
 
+def test_titled_image_in_a_tight_list_stays_an_image(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "source/a.png": PNG,
+            "source/01-a.md": '---\ntitle: A\n---\n\n- ![Dot](a.png "T")\n- b\n',
+        }
+    )
+    html = _load(root).sections[0].html
+    assert '<li><img src="source/a.png" alt="Dot" title="T" /></li>' in html
+    assert "figure" not in html
+
+
 def test_figure_and_table_numbers_when_configured(make_project: MakeProject) -> None:
     body = (
         '![Dot](images/a.png "One")\n\n![Dot](images/a.png "Two")\n\n'

@@ -133,7 +133,10 @@ def _figures(state: StateCore) -> None:
 
 
 def _lone_image(tokens: Sequence[Token], index: int) -> Token | None:
-    if tokens[index].type != "paragraph_open" or tokens[index + 2].type != "paragraph_close":
+    opening = tokens[index]
+    if opening.type != "paragraph_open" or opening.hidden:  # hidden: a tight list's item
+        return None
+    if tokens[index + 2].type != "paragraph_close":
         return None
     children = [
         c

@@ -63,7 +63,8 @@ class Section:
 
     ``html`` links to other sections' anchors as ``#id``; the EPUB assembly maps those to files.
     It is the screen rendering (EPUB and web): notes gathered at the end with back links.
-    ``print_html`` sets each note at its call, where WeasyPrint floats it to the page foot.
+    ``print_html`` sets each note at its call, where WeasyPrint floats it to the page foot
+    (empty: print uses ``html``).
     Images are ``<img src>`` of their ``Asset.path``.
     """
 
