@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import MINIMAL_CONFIG, MakeProject
 from helpers import GIF, PNG, SVG, XHTML
 from mxpublish.assemble import environment, epub_documents
+from mxpublish.check import lint
 from mxpublish.cli import main
 from mxpublish.errors import SourceError
 from mxpublish.model import Publication, Section
@@ -100,6 +101,12 @@ def test_a_note_holding_a_list_is_an_error(make_project: MakeProject) -> None:
     with pytest.raises(SourceError) as exc:
         _section(make_project, "Text[^1].\n\n[^1]: Intro.\n\n    - a list\n")
     assert _errors(exc) == [("FOOTNOTE-BLOCK", "source/01-a.md", 9)]
+
+
+def test_the_constructs_publication_checks_clean() -> None:
+    """Sections that end in a table, a figure, code or a line block are not "mid-sentence"."""
+    project = Project(Path(__file__).parent / "projects" / "constructs")
+    assert lint(load_publication(project)) == []
 
 
 def test_notes_and_tables_are_not_running_text(make_project: MakeProject) -> None:
