@@ -97,10 +97,17 @@ def test_notes_numbered_per_document_or_per_section(make_project: MakeProject) -
     assert 'id="fn-b-1"' in section.html  # ids stay unique across the document
 
 
-def test_a_note_holding_a_list_is_an_error(make_project: MakeProject) -> None:
+@pytest.mark.parametrize(
+    ("block", "name"),
+    [("- a list", "list"), ("```\n    code\n    ```", "code block"), ("> quoted", "quotation")],
+)
+def test_a_note_holding_a_block_is_an_error(
+    make_project: MakeProject, block: str, name: str
+) -> None:
     with pytest.raises(SourceError) as exc:
-        _section(make_project, "Text[^1].\n\n[^1]: Intro.\n\n    - a list\n")
+        _section(make_project, f"Text[^1].\n\n[^1]: Intro.\n\n    {block}\n")
     assert _errors(exc) == [("FOOTNOTE-BLOCK", "source/01-a.md", 9)]
+    assert f"holds a {name};" in exc.value.diagnostics[0].message
 
 
 def test_the_constructs_publication_checks_clean() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -132,17 +131,25 @@ def load_sections(
     raise_if_errors(problems)
     problems.extend(_resolve_links(drafts))
     raise_if_errors(problems)
-    options = metadata or Metadata("", (), dt.date.min, "", "", "")
+    screen, paper = _render_states(metadata)
+    return tuple(_render(draft, md, screen, paper) for draft in drafts)
+
+
+def _render_states(metadata: Metadata | None) -> tuple[RenderState, RenderState]:
+    """The screen and print passes, numbering as publication.yaml says (its defaults when it
+    could not be read: the sections' own problems are still worth reporting)."""
+    if metadata is None:
+        return RenderState(SCREEN), RenderState(PRINT)
     screen, paper = (
         RenderState(
             medium=medium,
-            notes_per_section=options.footnote_numbering == "section",
-            print_urls=options.print_urls,
-            figure_numbers=options.figure_numbers,
+            notes_per_section=metadata.footnote_numbering == "section",
+            print_urls=metadata.print_urls,
+            figure_numbers=metadata.figure_numbers,
         )
         for medium in (SCREEN, PRINT)
     )
-    return tuple(_render(draft, md, screen, paper) for draft in drafts)
+    return screen, paper
 
 
 def _parse(
@@ -202,18 +209,31 @@ def _parse(
     )
 
 
+_NOTE_PARTS = ("paragraph_open", "inline", "paragraph_close")
+_BLOCK_NAMES = {
+    "bullet_list": "list",
+    "ordered_list": "list",
+    "fence": "code block",
+    "code_block": "code block",
+    "blockquote": "quotation",
+    "hr": "rule",
+    "dl": "definition list",
+}
+
+
 def _note_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
     """Notes hold paragraphs only: print sets a note inside the line that calls it."""
     problems = []
     for body in note_bodies(tokens).values():
         for token in body:
-            if token.nesting == 1 and token.type != "paragraph_open":
+            if token.type not in _NOTE_PARTS:
+                kind = token.type.removesuffix("_open")
+                name = _BLOCK_NAMES.get(kind, kind.replace("_", " "))
                 line = token.map[0] + 1 if token.map else None
                 problems.append(
                     error(
                         "FOOTNOTE-BLOCK",
-                        f"a footnote holds a {token.type.removesuffix('_open')}; notes may "
-                        "hold paragraphs only",
+                        f"a footnote holds a {name}; notes may hold paragraphs only",
                         file,
                         line,
                         hint="move the list, table, code or quotation into the text",
