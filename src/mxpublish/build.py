@@ -14,11 +14,13 @@ import jinja2
 from mxpublish.assemble import (
     document_html,
     environment,
+    epub_asset_names,
     epub_documents,
     fonts_css,
     long_date,
     stylesheet,
 )
+from mxpublish.assets import read_asset
 from mxpublish.config import paper_css
 from mxpublish.cover import cover_png
 from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
@@ -189,6 +191,10 @@ def build(
             EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
             for face in FACES
         ]
+        resources += [
+            EpubResource(name, asset.media_type, read_asset(project.root, asset))
+            for asset, name in epub_asset_names(publication).items()
+        ]
         data = render_epub(
             publication, documents, resources, modified, has_page_list=bool(page_starts)
         )
@@ -223,10 +229,18 @@ def html_edition(
     modified: dt.datetime | None = None,
 ) -> bytes:
     """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
-    from mxpublish.render.html import inline_fonts_css, render_html
+    from mxpublish.render.html import data_uri, inline_fonts_css, render_html
 
     draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
     css = inline_fonts_css(draft) + stylesheet(project, "web")
-    return render_html(
-        document_html(publication, env, "web", css=css, toc_depth=2, modified=modified)
+    images = {a: data_uri(a.media_type, read_asset(project.root, a)) for a in publication.assets}
+    document = document_html(
+        publication,
+        env,
+        "web",
+        css=css,
+        toc_depth=2,
+        modified=modified,
+        image_url=images.__getitem__,
     )
+    return render_html(document)
