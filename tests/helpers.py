@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -17,6 +18,12 @@ REPO = Path(__file__).resolve().parent.parent
 BRIEFING_TXT = Path(__file__).parent / "data" / "briefing.txt"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
+# The smallest valid images of each kind the editions accept.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/p+0pAAAAAElFTkSuQmCC"
+)
+GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4"/></svg>'
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
@@ -139,3 +146,61 @@ def pdf_body_text(
         page.extract_text(visitor_text=visit)
         pages.append("".join(chunks))
     return pages
+
+
+@dataclass(frozen=True)
+class PdfBox:
+    """Something drawn on a PDF page: a line of text (``text``, font ``size``) or an image
+    (``text`` empty). Coordinates in pt, ``top``/``bottom`` measured from the top of the page."""
+
+    page: int
+    text: str
+    size: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+def pdf_boxes(path: Path) -> list[PdfBox]:
+    """Every text line and raster image with its position, as pdfminer lays the pages out."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTImage, LTTextLine
+
+    boxes: list[PdfBox] = []
+
+    def walk(node: object, page: int, height: float) -> None:
+        if isinstance(node, LTTextLine):
+            sizes = [c.size for c in node if isinstance(c, LTChar)]
+            x0, y0, x1, y1 = node.bbox
+            text = node.get_text().strip()
+            boxes.append(
+                PdfBox(page, text, max(sizes, default=0), x0, x1, height - y1, height - y0)
+            )
+            return
+        if isinstance(node, LTImage):
+            x0, y0, x1, y1 = node.bbox
+            boxes.append(PdfBox(page, "", 0, x0, x1, height - y1, height - y0))
+            return
+        for child in node if hasattr(node, "__iter__") else ():
+            walk(child, page, height)
+
+    for number, layout in enumerate(extract_pages(str(path)), 1):
+        walk(layout, number, layout.height)
+    return boxes
+
+
+def pdf_font_names(path: Path) -> set[str]:
+    """The base names of every font the PDF uses; each must be embedded (asserted here)."""
+    reader = PdfReader(str(path))
+    fonts: set[str] = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), (
+                font["/BaseFont"]
+            )
+            fonts.add(str(font["/BaseFont"]).split("+", 1)[1])
+    return fonts

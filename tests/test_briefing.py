@@ -18,6 +18,7 @@ from helpers import (
     letters,
     normalize,
     pdf_body_text,
+    pdf_font_names,
     run_epubcheck,
 )
 
@@ -60,17 +61,7 @@ def test_pdf_metadata_language_and_tags(briefing_build: dict[str, Path]) -> None
 
 
 def test_pdf_fonts_are_the_projects_and_embedded(briefing_build: dict[str, Path]) -> None:
-    reader = PdfReader(briefing_build["pdf"])
-    fonts: set[str] = set()
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object()
-            descriptor = descendant["/FontDescriptor"].get_object()
-            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), (
-                font["/BaseFont"]
-            )
-            fonts.add(str(font["/BaseFont"]).split("+", 1)[1])
+    fonts = pdf_font_names(briefing_build["pdf"])  # asserts that each one is embedded
     assert fonts, "no fonts found"
     assert all(name.startswith(("Source-Serif-Pro", "Source-Sans-Pro")) for name in fonts), fonts
     assert any(name.startswith("Source-Serif-Pro") for name in fonts)

@@ -116,6 +116,34 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         ["source/01-a.md:5:13: LINK-BROKEN"],
         False,
     ),
+    "IMAGE-ALT": (
+        {
+            "source/01-a.md": _section("Text.\n\n![](images/map.png)\n"),
+            "source/images/map.png": PNG,
+        },
+        ["source/01-a.md:7: IMAGE-ALT"],
+        False,
+    ),
+    "IMAGE-MISSING": (
+        {"source/01-a.md": _section("A map: ![Roads](images/map.png)\n")},
+        ["source/01-a.md:5: IMAGE-MISSING"],
+        False,
+    ),
+    "IMAGE-TYPE": (
+        {"source/01-a.md": _section("![Roads](images/map.bmp)\n"), "source/images/map.bmp": b"BM"},
+        ["source/01-a.md:5: IMAGE-TYPE"],
+        False,
+    ),
+    "IMAGE-REMOTE": (
+        {"source/01-a.md": _section("Text.\n\n![Roads](http://example.org/map.png)\n")},
+        ["source/01-a.md:7: IMAGE-REMOTE"],
+        False,
+    ),
+    "FOOTNOTE-BLOCK": (
+        {"source/01-a.md": _section("Text[^1].\n\n[^1]: A note.\n\n    - an item\n")},
+        ["source/01-a.md:9: FOOTNOTE-BLOCK"],
+        False,
+    ),
     "TEXT-MIDSENTENCE": (
         {"source/01-a.md": _section("Done.\n\nPoliticians promise to\n")},
         ["source/01-a.md:7:22: TEXT-MIDSENTENCE"],
@@ -148,19 +176,6 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
     "ID-DUPLICATE": (
         {"source/01-a.md": _section("{#x}\n## One\n\nText.\n\n{#x}\n## Two\n\nMore.\n")},
         ["source/01-a.md:11:1: ID-DUPLICATE"],
-        False,
-    ),
-    "IMAGE-MISSING": (
-        {"source/01-a.md": _section("A map: ![Roads](images/map.png)\n")},
-        ["source/01-a.md:5:8: IMAGE-MISSING"],
-        False,
-    ),
-    "IMAGE-ALT": (
-        {
-            "source/01-a.md": _section("Text.\n\n![](images/map.png)\n"),
-            "source/images/map.png": PNG,
-        },
-        ["source/01-a.md:7:1: IMAGE-ALT"],
         False,
     ),
     "QUOTES-STRAIGHT": (
@@ -322,3 +337,11 @@ def test_check_release_and_list_rules(make_project: MakeProject) -> None:
     by_id = {row["id"]: row for row in rows}
     assert by_id["WORD-REPEATED"]["severity"] == "warning"
     assert by_id["STATUS-NOT-FINAL"]["summary"].endswith("in a release build")
+
+
+def test_line_blocks_and_attributions_need_no_full_stop(make_project: MakeProject) -> None:
+    body = (
+        "> Words worth quoting.\n>\n> — A. Author\n\n::: lines\nOffice of Typesetting\n"
+        "12 Quay Street\n:::\n\nThe end.\n"
+    )
+    assert _report(make_project({"source/01-a.md": _section(body)})) == []

@@ -104,12 +104,12 @@ def test_sha256sums_for_the_full_set_only(make_project: MakeProject, tmp_path: P
     root = make_project({})
     result = build(root, out_dir=tmp_path / "all")
     sums = (tmp_path / "all" / "SHA256SUMS").read_text().splitlines()
-    expected = sorted(
+    expected = [
         f"{hashlib.sha256(o.path.read_bytes()).hexdigest()}  {o.path.name}"
-        for o in result.outputs
+        for o in sorted(result.outputs, key=lambda o: o.path.name)
         if o.format in ("pdf", "epub", "html")
-    )
-    assert sums == sorted(sums) == expected
+    ]
+    assert sums == expected
     build(root, ["html"], tmp_path / "one")
     assert not (tmp_path / "one" / "SHA256SUMS").exists()
 

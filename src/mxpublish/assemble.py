@@ -9,19 +9,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from mxpublish import __version__
+from mxpublish.config import slugify
 from mxpublish.errors import SourceError, error
 from mxpublish.fonts import FontFace, font_face_css
-from mxpublish.model import PageStart, Publication, Section
+from mxpublish.model import Asset, PageStart, Publication, Section
 from mxpublish.pagebreaks import add_page_breaks, page_list
 from mxpublish.project import Project
 
 THEME = resources.files("mxpublish").joinpath("theme")
 _HREF_RE = re.compile(r'href="#([^"]+)"')
+_IMG_SRC_RE = re.compile(r'(<img src=")([^"]*)(")')
 _MEDIA = ("print", "epub", "web")
 
 
@@ -67,7 +70,7 @@ def stylesheet(project: Project, medium: str) -> str:
     if medium not in _MEDIA:
         raise ValueError(f"unknown medium {medium!r}")
     parts = []
-    for name in ("base.css", f"{medium}.css", "custom.css"):
+    for name in ("base.css", "code.css", f"{medium}.css", "custom.css"):
         own = project.styles_dir / name
         if own.is_file() and project.contains(own):
             parts.append(_read_style(own, project))
@@ -106,6 +109,29 @@ def _context(publication: Publication) -> dict[str, object]:
     }
 
 
+def with_image_sources(
+    html: str, url_for: Callable[[Asset], str], assets: tuple[Asset, ...]
+) -> str:
+    """``html`` with each asset's ``<img src>`` (its project path) made ``url_for(asset)``."""
+    urls = {quote(asset.path): url_for(asset) for asset in assets}
+
+    def swap(match: re.Match[str]) -> str:
+        url = urls.get(match.group(2))
+        return match.group(0) if url is None else match.group(1) + url + match.group(3)
+
+    return _IMG_SRC_RE.sub(swap, html) if urls else html
+
+
+def epub_asset_names(publication: Publication) -> dict[Asset, str]:
+    """Where each asset lives in the EPUB package: a numbered, space-free name under
+    ``images/`` (project paths may hold characters that OCF file names should not)."""
+    names = {}
+    for number, asset in enumerate(publication.assets, 1):
+        path = Path(asset.path)
+        names[asset] = f"images/{number:03d}-{slugify(path.stem)}{path.suffix.lower()}"
+    return names
+
+
 def document_html(
     publication: Publication,
     env: jinja2.Environment,
@@ -113,13 +139,16 @@ def document_html(
     css: str = "",
     toc_depth: int = 1,
     modified: dt.datetime | None = None,
+    image_url: Callable[[Asset], str] | None = None,
 ) -> str:
     """The whole publication as one HTML document (``medium`` is ``print`` or ``web``);
     for the web edition ``css`` is inlined so the file stands alone. ``modified`` (UTC) is
-    the document's modification time (default: the publication date)."""
+    the document's modification time (default: the publication date). Images keep their
+    project-relative paths (print resolves them from the project root) unless ``image_url``
+    says otherwise."""
     date = publication.metadata.date
     modified = modified or dt.datetime(date.year, date.month, date.day)
-    return _render(
+    html = _render(
         env,
         "publication.html.j2",
         medium=medium,
@@ -129,6 +158,7 @@ def document_html(
         local_href=lambda anchor: f"#{anchor}",
         **_context(publication),
     )
+    return with_image_sources(html, image_url, publication.assets) if image_url else html
 
 
 def epub_file_name(section: Section) -> str:
@@ -199,6 +229,7 @@ def epub_documents(
         )
     )
     in_text = href_from("text")
+    images = epub_asset_names(publication)
     for section in publication.sections:
 
         def relink(match: re.Match[str], section: Section = section) -> str:
@@ -208,6 +239,7 @@ def epub_documents(
             return f'href="{in_text(anchor)}"'
 
         body = _HREF_RE.sub(relink, section.html)
+        body = with_image_sources(body, lambda asset: f"../{images[asset]}", section.assets)
         docs.append(
             XhtmlDocument(
                 epub_file_name(section),

@@ -328,7 +328,14 @@ def _epub_job(
     modified: dt.datetime,
 ) -> bytes:
     """The EPUB as bytes; runs in this process or a worker (it pickles and returns bytes)."""
-    from mxpublish.assemble import environment, epub_documents, fonts_css, stylesheet
+    from mxpublish.assemble import (
+        environment,
+        epub_asset_names,
+        epub_documents,
+        fonts_css,
+        stylesheet,
+    )
+    from mxpublish.assets import read_asset
     from mxpublish.fonts import subset
     from mxpublish.render.epub import EpubResource, render_epub
 
@@ -344,6 +351,10 @@ def _epub_job(
     resources += [
         EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
         for face in FACES
+    ]
+    resources += [
+        EpubResource(name, asset.media_type, read_asset(project.root, asset))
+        for asset, name in epub_asset_names(publication).items()
     ]
     return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))
 
@@ -362,10 +373,19 @@ def html_edition(
 ) -> bytes:
     """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
     from mxpublish.assemble import document_html, stylesheet
-    from mxpublish.render.html import inline_fonts_css, render_html
+    from mxpublish.assets import read_asset
+    from mxpublish.render.html import data_uri, inline_fonts_css, render_html
 
     draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
     css = inline_fonts_css(draft) + stylesheet(project, "web")
-    return render_html(
-        document_html(publication, env, "web", css=css, toc_depth=2, modified=modified)
+    images = {a: data_uri(a.media_type, read_asset(project.root, a)) for a in publication.assets}
+    document = document_html(
+        publication,
+        env,
+        "web",
+        css=css,
+        toc_depth=2,
+        modified=modified,
+        image_url=images.__getitem__,
     )
+    return render_html(document)

@@ -280,43 +280,6 @@ def _check_duplicate_ids(publication: Publication, rule: Rule) -> Iterator[Diagn
             )
 
 
-def _check_image_files(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
-    root = publication.root.resolve()
-    for section in publication.sections:
-        base = (publication.root / section.source).parent
-        for image in section.images:
-            if re.match(r"^[a-z][a-z0-9+.-]*:", image.src, re.IGNORECASE):
-                continue  # a URL: the sandbox rules of the build apply, not a file check
-            target = (base / image.src.split("#")[0].split("?")[0]).resolve()
-            if not target.is_relative_to(root):
-                problem = "is outside the project"
-            elif not target.is_file():
-                problem = "does not exist"
-            else:
-                continue
-            yield rule.diagnostic(
-                f"image {image.src!r} {problem}",
-                section,
-                hint="paths are relative to the section's file, e.g. images/map.png "
-                "for source/images/map.png",
-                line=image.line,
-                col=image.col,
-            )
-
-
-def _check_image_alt(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
-    for section in publication.sections:
-        for image in section.images:
-            if not image.alt.strip():
-                yield rule.diagnostic(
-                    f"image {image.src!r} has no alt text",
-                    section,
-                    hint="describe the image between the brackets: ![A map of …](…)",
-                    line=image.line,
-                    col=image.col,
-                )
-
-
 def _check_status(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
     for section in publication.sections:
         if section.status in ("final", "incomplete"):
@@ -373,18 +336,6 @@ RULES: tuple[Rule, ...] = (
         Severity.WARNING,
         "an explicit {#id} is already used elsewhere, so the heading got another id",
         _check_duplicate_ids,
-    ),
-    Rule(
-        "IMAGE-MISSING",
-        Severity.ERROR,
-        "an image file is not in the project",
-        _check_image_files,
-    ),
-    Rule(
-        "IMAGE-ALT",
-        Severity.ERROR,
-        "an image has no alt text",
-        _check_image_alt,
     ),
     Rule(
         "QUOTES-STRAIGHT",
@@ -452,6 +403,11 @@ SOURCE_RULES: tuple[Rule, ...] = tuple(
         ("SECTION-EMPTY", "a section has no text"),
         ("SECTION-H1", "a `#` heading inside a section (the title is the front matter's)"),
         ("LINK-BROKEN", "a link to a missing section or anchor"),
+        ("IMAGE-ALT", "an image has no alt text"),
+        ("IMAGE-MISSING", "an image file is not in the project"),
+        ("IMAGE-TYPE", "an image is not PNG, JPEG, GIF or SVG, or its content is not its type"),
+        ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
+        ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
     )
 )
 

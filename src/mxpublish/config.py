@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
-from mxpublish.model import PAPER_SIZES, LintSettings, Metadata
+from mxpublish.model import FOOTNOTE_NUMBERINGS, PAPER_SIZES, PRINT_URLS, LintSettings, Metadata
 from mxpublish.project import Project
 
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -45,6 +45,9 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "paper": Field("text"),
     "cover": Field("text"),
     "marking": Field("text"),
+    "footnote_numbering": Field("choice", choices=FOOTNOTE_NUMBERINGS),
+    "print_urls": Field("choice", choices=PRINT_URLS),
+    "figure_numbers": Field("flag"),
     "check": Field("mapping"),
     "build": Field("mapping"),
     "serve": Field("mapping"),
@@ -307,6 +310,9 @@ def load_metadata(project: Project) -> Metadata:
         cover=_text(data.get("cover")),
         marking=_text(data.get("marking")),
         lint=lint,
+        footnote_numbering=str(data.get("footnote_numbering") or "document").lower(),
+        print_urls=str(data.get("print_urls") or "footnote").lower(),
+        figure_numbers=bool(data.get("figure_numbers")),
     )
 
 

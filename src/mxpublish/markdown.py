@@ -1,5 +1,6 @@
 """The one configured Markdown parser: CommonMark + tables, footnotes, definition lists,
-attributes, callouts and typographic quotes, rendered to an XHTML-compatible fragment."""
+attributes, callouts, task lists, sub/superscript, line blocks, figures, highlighted code and
+typographic quotes, rendered to an XHTML-compatible fragment."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.subscript import sub_plugin
+from mdit_py_plugins.superscript import superscript_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from mxpublish.constructs import use_constructs
+from mxpublish.highlight import highlight_code
 
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
 CALLOUTS = {"note": "Note", "warning": "Warning", "summary": "Key points"}
@@ -25,16 +32,30 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     Raw HTML is escaped unless ``allow_html``; ``xhtmlOut`` keeps void elements self-closed so
     the fragment is valid inside EPUB XHTML as well as HTML.
     """
-    md = MarkdownIt("commonmark", {"typographer": True, "html": allow_html, "xhtmlOut": True})
+    md = MarkdownIt(
+        "commonmark",
+        {"typographer": True, "html": allow_html, "xhtmlOut": True, "highlight": highlight_code},
+    )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attrs_plugin)
     md.use(attrs_block_plugin)
+    md.use(tasklists_plugin)
+    md.use(sub_plugin)
+    md.use(superscript_plugin)
     for name, label in CALLOUTS.items():
         md.use(container_plugin, name, render=_callout_renderer(name, label))
+    md.use(container_plugin, "lines", render=_line_block_renderer)
+    use_constructs(md)
     return md
+
+
+def _line_block_renderer(
+    self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    return '<div class="line-block">\n' if tokens[idx].nesting == 1 else "</div>\n"
 
 
 def _callout_renderer(name: str, label: str) -> Any:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
+FOOTNOTE_NUMBERINGS = ("document", "section")
+PRINT_URLS = ("footnote", "inline", "none")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Metadata:
     marking: str | None = None
     cover: str | None = None
     lint: LintSettings = LintSettings()
+    footnote_numbering: str = "document"
+    print_urls: str = "footnote"
+    figure_numbers: bool = False
 
     @property
     def running_title(self) -> str:
@@ -61,7 +66,8 @@ class Heading:
 @dataclass(frozen=True)
 class Block:
     """A run of text as written, kept for the linter: a paragraph (``kind`` "paragraph",
-    "item" inside a list, "cell" in a table), or a raw HTML block ("html").
+    "item" inside a list, "cell" in a table, "line" in a line block, "attribution" closing a
+    quotation), or a raw HTML block ("html").
 
     ``markdown`` is the source of its lines without their indentation or list markers;
     ``prose`` is the text a reader sees after typography, without code spans.
@@ -74,13 +80,12 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Image:
-    """An image reference: ``src`` as written, its alt text, and where it is (1-based)."""
+class Asset:
+    """A file a section shows (an image): ``path`` is POSIX and relative to the project root,
+    so print resolves it against the root and the EPUB and web editions can package it."""
 
-    src: str
-    alt: str
-    line: int
-    col: int | None = None
+    path: str
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,10 @@ class Section:
     """One source file: its front matter, its body rendered to an HTML fragment, its headings.
 
     ``html`` links to other sections' anchors as ``#id``; the EPUB assembly maps those to files.
+    It is the screen rendering (EPUB and web): notes gathered at the end with back links.
+    ``print_html`` sets each note at its call, where WeasyPrint floats it to the page foot
+    (empty: print uses ``html``).
+    Images are ``<img src>`` of their ``Asset.path``.
     """
 
     number: int
@@ -100,8 +109,10 @@ class Section:
     status: str = "final"
     summary: str | None = None
     blocks: tuple[Block, ...] = ()
-    images: tuple[Image, ...] = ()
     lines: tuple[str, ...] = ()  # the file's lines as written, for positions and whitespace
+    print_html: str = ""
+    assets: tuple[Asset, ...] = ()
+    targets: tuple[str, ...] = ()  # ids of figures and tables, linkable like headings
 
     @property
     def incomplete(self) -> bool:
@@ -109,7 +120,7 @@ class Section:
 
     @property
     def anchors(self) -> frozenset[str]:
-        return frozenset([self.id, *(h.id for h in self.headings)])
+        return frozenset([self.id, *(h.id for h in self.headings), *self.targets])
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,11 @@ class Publication:
     root: Path
     metadata: Metadata
     sections: tuple[Section, ...]
+
+    @property
+    def assets(self) -> tuple[Asset, ...]:
+        """Every asset the sections use, once each, in order of first use."""
+        return tuple(dict.fromkeys(a for s in self.sections for a in s.assets))
 
     def section_of(self, anchor: str) -> Section | None:
         for section in self.sections:

@@ -10,6 +10,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from mxpublish.assets import collect_images
 from mxpublish.config import (
     Field,
     decode_text,
@@ -18,9 +19,10 @@ from mxpublish.config import (
     slugify,
     validate_mapping,
 )
+from mxpublish.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
 from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
 from mxpublish.markdown import create_parser, inline_text, typeset
-from mxpublish.model import STATUSES, Block, Heading, Image, Publication, Section
+from mxpublish.model import STATUSES, Asset, Block, Heading, Metadata, Publication, Section
 from mxpublish.project import Project
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
@@ -48,6 +50,8 @@ class _Draft:
     headings: list[Heading] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)  # as written → final id
     lines: tuple[str, ...] = ()
+    targets: list[str] = field(default_factory=list)  # ids of figures and tables
+    assets: tuple[Asset, ...] = ()
 
 
 def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
@@ -64,7 +68,7 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     sections: tuple[Section, ...] = ()
     md = md or create_parser()
     try:
-        sections = load_sections(project, md)
+        sections = load_sections(project, md, metadata)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -78,8 +82,11 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     return Publication(project.root, metadata, sections)
 
 
-def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
-    """Parse, validate and render every ``source/NN-name.md`` in file-name order."""
+def load_sections(
+    project: Project, md: MarkdownIt, metadata: Metadata | None = None
+) -> tuple[Section, ...]:
+    """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
+    and for print, numbering notes and captions as ``metadata`` says."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -117,7 +124,7 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
             )
         numbers[number] = file
         try:
-            drafts.append(_parse(path, file, number, match.group(2), md))
+            drafts.append(_parse(path, file, number, match.group(2), md, project))
         except SourceError as exc:
             problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -126,10 +133,30 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
     raise_if_errors(problems)
     problems.extend(_resolve_links(drafts))
     raise_if_errors(problems)
-    return tuple(_render(draft, md) for draft in drafts)
+    screen, paper = _render_states(metadata)
+    return tuple(_render(draft, md, screen, paper) for draft in drafts)
 
 
-def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Draft:
+def _render_states(metadata: Metadata | None) -> tuple[RenderState, RenderState]:
+    """The screen and print passes, numbering as publication.yaml says (its defaults when it
+    could not be read: the sections' own problems are still worth reporting)."""
+    if metadata is None:
+        return RenderState(SCREEN), RenderState(PRINT)
+    screen, paper = (
+        RenderState(
+            medium=medium,
+            notes_per_section=metadata.footnote_numbering == "section",
+            print_urls=metadata.print_urls,
+            figure_numbers=metadata.figure_numbers,
+        )
+        for medium in (SCREEN, PRINT)
+    )
+    return screen, paper
+
+
+def _parse(
+    path: Any, file: str, number: int, name: str, md: MarkdownIt, project: Project
+) -> _Draft:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -164,6 +191,9 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
+    assets, image_problems = collect_images(tokens, project, file)
+    problems.extend(image_problems)
+    problems.extend(_note_problems(tokens, file))
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
             line = token.map[0] + 1 if token.map else None
@@ -178,7 +208,49 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
             )
     raise_if_errors(problems)
     written = tuple(text.removesuffix("\n").split("\n"))
-    return _Draft(file, path.name, number, front, tokens, lines=written)
+    return _Draft(
+        file=file,
+        name=path.name,
+        number=number,
+        front=front,
+        tokens=tokens,
+        assets=assets,
+        lines=written,
+    )
+
+
+_NOTE_PARTS = ("paragraph_open", "inline", "paragraph_close")
+_BLOCK_NAMES = {
+    "bullet_list": "list",
+    "ordered_list": "list",
+    "fence": "code block",
+    "code_block": "code block",
+    "blockquote": "quotation",
+    "hr": "rule",
+    "dl": "definition list",
+}
+
+
+def _note_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
+    """Notes hold paragraphs only: print sets a note inside the line that calls it."""
+    problems = []
+    for body in note_bodies(tokens).values():
+        for token in body:
+            if token.type not in _NOTE_PARTS:
+                kind = token.type.removesuffix("_open")
+                name = _BLOCK_NAMES.get(kind, kind.replace("_", " "))
+                line = token.map[0] + 1 if token.map else None
+                problems.append(
+                    error(
+                        "FOOTNOTE-BLOCK",
+                        f"a footnote holds a {name}; notes may hold paragraphs only",
+                        file,
+                        line,
+                        hint="move the list, table, code or quotation into the text",
+                    )
+                )
+                break
+    return problems
 
 
 def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
@@ -204,6 +276,12 @@ def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
     for draft in drafts:
         tokens = draft.tokens
         for index, token in enumerate(tokens):
+            if token.type in ("figure_open", "table_open") and token.attrGet("id"):
+                written = str(token.attrGet("id"))
+                final = _unique(_xml_id(written), used, draft.file)
+                token.attrSet("id", final)
+                draft.anchors.setdefault(written, final)
+                draft.targets.append(final)
             if token.type != "heading_open":
                 continue
             text = inline_text(tokens[index + 1])
@@ -264,8 +342,10 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                     continue
                 if not anchor:
                     child.attrSet("href", f"#{target.id}")
+                    child.attrJoin("class", "xref")
                 elif anchor in target.anchors or anchor == target.id:
                     child.attrSet("href", f"#{target.anchors.get(anchor, target.id)}")
+                    child.attrJoin("class", "xref")
                 else:
                     known = ", ".join(sorted(target.anchors)[:8])
                     problems.append(
@@ -281,22 +361,24 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
     return problems
 
 
-def _render(draft: _Draft, md: MarkdownIt) -> Section:
-    html = md.renderer.render(draft.tokens, md.options, {"docId": draft.id})
-    paragraphs = [inline_text(t) for t in draft.tokens if t.type == "inline"]
+def _render(draft: _Draft, md: MarkdownIt, screen: RenderState, paper: RenderState) -> Section:
+    html = render_section(md, draft.tokens, draft.id, screen)
+    print_html = render_section(md, draft.tokens, draft.id, paper)
     return Section(
         number=draft.number,
         source=draft.file,
         id=draft.id,
         title=typeset(md, str(draft.front["title"]).strip()),
         html=html,
-        text="\n\n".join(p for p in paragraphs if p),
+        text=_running_text(draft.tokens),
         headings=tuple(draft.headings),
+        targets=tuple(draft.targets),
         status=str(draft.front.get("status") or "final"),
         summary=(str(draft.front["summary"]).strip() if draft.front.get("summary") else None),
         blocks=tuple(_blocks(draft.tokens)),
-        images=tuple(_images(draft)),
         lines=draft.lines,
+        print_html=print_html,
+        assets=draft.assets,
     )
 
 
@@ -305,21 +387,35 @@ _TAG_RE = re.compile(r"<[^>]*>")
 
 
 def _blocks(tokens: list[Token]) -> Iterator[Block]:
-    """The text blocks the linter reads, in source order, with their first line."""
-    lists = 0
+    """The text blocks the linter reads, in source order, with their first line.
+
+    Paragraphs of a line block (verse, an address) are ``line``s and a quotation's closing
+    ``— Source`` is an ``attribution``: neither is expected to end a sentence.
+    """
+    lists = quotes = line_blocks = 0
     for index, token in enumerate(tokens):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             lists += 1
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             lists -= 1
+        elif token.type in ("blockquote_open", "blockquote_close"):
+            quotes += token.nesting
+        elif token.type in ("container_lines_open", "container_lines_close"):
+            line_blocks += token.nesting
         elif token.type == "html_block" and token.map:
             prose = _TAG_RE.sub("", token.content).strip()
             yield Block("html", token.map[0] + 1, token.content.rstrip("\n"), prose)
         elif token.type == "inline" and token.map and index:
             kind = _BLOCK_KINDS.get(tokens[index - 1].type)
             if kind:
-                kind = "item" if kind == "paragraph" and lists else kind
-                yield Block(kind, token.map[0] + 1, token.content, _prose(token))
+                prose = _prose(token)
+                if kind == "paragraph" and line_blocks:
+                    kind = "line"
+                elif kind == "paragraph" and quotes and prose.lstrip().startswith(("—", "―")):
+                    kind = "attribution"
+                elif kind == "paragraph" and lists:
+                    kind = "item"
+                yield Block(kind, token.map[0] + 1, token.content, prose)
 
 
 def _prose(token: Token) -> str:
@@ -333,20 +429,6 @@ def _prose(token: Token) -> str:
     return "".join(parts)
 
 
-def _images(draft: _Draft) -> Iterator[Image]:
-    for token in draft.tokens:
-        if token.type != "inline" or not token.map:
-            continue
-        for child in token.children or []:
-            if child.type == "image":
-                src = str(child.attrs.get("src", ""))
-                line, col = _locate(draft.lines, token.map, f"]({src}")
-                if col is not None:  # point at the `![` that opens the reference
-                    start = draft.lines[line - 1].rfind("![", 0, col)
-                    col = start + 1 if start >= 0 else col
-                yield Image(src, child.content, line, col)
-
-
 def _locate(lines: tuple[str, ...], span: list[int], needle: str) -> tuple[int, int | None]:
     """1-based line and column of ``needle`` within the lines ``span`` covers (its first
     line and no column when the needle is not written as is, e.g. across a line break)."""
@@ -355,3 +437,21 @@ def _locate(lines: tuple[str, ...], span: list[int], needle: str) -> tuple[int, 
         if col >= 0:
             return number + 1, col + 1
     return span[0] + 1, None
+
+
+#: Blocks whose text is not running prose: headings, notes, tables, figure captions.
+_ASIDE_BLOCKS = ("heading", "footnote_block", "table", "figure")
+
+
+def _running_text(tokens: list[Token]) -> str:
+    """The plain text of the section's paragraphs and list items, in order: the prose whose
+    last sentence `check` reads."""
+    paragraphs: list[str] = []
+    depth = 0
+    for token in tokens:
+        kind = token.type.removesuffix("_open").removesuffix("_close")
+        if kind in _ASIDE_BLOCKS:
+            depth += token.nesting
+        elif token.type == "inline" and not depth:
+            paragraphs.append(inline_text(token))
+    return "\n\n".join(p for p in paragraphs if p)

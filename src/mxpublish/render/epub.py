@@ -81,6 +81,7 @@ def render_epub(
         ("schema:accessibilityFeature", "tableOfContents"),
         ("schema:accessibilityFeature", "readingOrder"),
         ("schema:accessibilityFeature", "displayTransformability"),
+        ("schema:accessibilityFeature", "alternativeText"),
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),

@@ -7,15 +7,19 @@ import base64
 from mxpublish.fonts import FACES, FontFace, font_face_css, subset
 
 
+def data_uri(media_type: str, data: bytes) -> str:
+    """``data`` inlined as a ``data:`` URI, so the file needs nothing beside it."""
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
 def inline_fonts_css(text: str) -> str:
     """``@font-face`` rules whose sources are ``data:`` URIs of fonts subset to ``text``,
     so the file needs nothing beside it and stays small."""
 
-    def data_uri(face: FontFace) -> str:
-        encoded = base64.b64encode(subset(face, text)).decode("ascii")
-        return f"data:{face.media_type};base64,{encoded}"
+    def font_uri(face: FontFace) -> str:
+        return data_uri(face.media_type, subset(face, text))
 
-    return font_face_css(data_uri, FACES)
+    return font_face_css(font_uri, FACES)
 
 
 def render_html(document: str) -> bytes:
