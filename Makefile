@@ -43,8 +43,8 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
@@ -56,6 +56,7 @@ a11y: $(STAMP) a11y-tools
 	  tools/a11y/ace.sh "$$epub" build/ace && $(BIN)/python tools/a11y/report.py build/ace/report.json
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench.py
 
 clean:

@@ -68,11 +68,13 @@ def test_plain_progress_summary_quiet_and_verbose(
     lines = normal.stderr.splitlines()
     assert lines[:2] == ["[1/2] reading sources", "[2/2] HTML"]
     assert lines[2].startswith(f"wrote {html}  ") and lines[2].endswith(" kB")
-    verbose = _run("build", str(root), "-f", "html", "-o", str(out), "-v")
+    verbose = _run("build", str(root), "-f", "html", "-o", str(out), "-v", "--no-cache")
     assert "[2/2] HTML: " in verbose.stderr and verbose.stderr.rstrip().endswith(" s")
     assert "total " in verbose.stderr
     quiet = _run("build", str(root), "-f", "html", "-o", str(out), "-q")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    unchanged = _run("build", str(root), "-f", "html", "-o", str(out))
+    assert unchanged.stderr.splitlines() == [f"unchanged {html}  {lines[2].split('  ')[1]}"]
 
 
 @pytest.mark.slow

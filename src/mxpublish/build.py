@@ -1,4 +1,9 @@
-"""The pipeline: project → model → HTML → PDF / EPUB / HTML files, each written atomically."""
+"""The pipeline: project → model → HTML → PDF / EPUB / HTML files, each written atomically.
+
+Outputs whose inputs have not changed are kept (see cache.py); with ``jobs`` > 1 the EPUB and
+HTML editions are rendered in worker processes while this one lays out and writes the PDF.
+Heavy modules are imported where they are used, so a no-op rebuild stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +11,32 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-
-from mxpublish.assemble import (
-    document_html,
-    environment,
-    epub_asset_names,
-    epub_documents,
-    fonts_css,
-    long_date,
-    stylesheet,
-)
-from mxpublish.assets import read_asset
-from mxpublish.config import paper_css
-from mxpublish.cover import cover_png
+from mxpublish.cache import BuildCache, CachedOutput, fingerprint
 from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
-from mxpublish.fonts import FACES, font_dirs, subset
-from mxpublish.markdown import create_parser
+from mxpublish.fonts import FACES
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, find_project
-from mxpublish.source import load_publication
+
+if TYPE_CHECKING:
+    import jinja2
 
 FORMATS = ("pdf", "epub", "html")
+
+#: Stylesheets each format does not read: a change to one of them leaves that format alone.
+#: The EPUB reads the print styles too, since its page list comes from the print layout.
+_UNUSED_STYLES = {
+    "pdf": frozenset({"epub.css", "web.css"}),
+    "booklet": frozenset({"epub.css", "web.css"}),
+    "layout": frozenset({"epub.css", "web.css"}),
+    "epub": frozenset({"web.css"}),
+    "html": frozenset({"print.css", "epub.css"}),
+}
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,31 @@ class Output:
     path: Path
     size: int
     pages: int | None = None
+    cached: bool = False
 
 
 @dataclass(frozen=True)
 class BuildResult:
     outputs: tuple[Output, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class _Options:
+    """Everything besides the sources that an output depends on."""
+
+    pdf_variant: str
+    paper: str | None
+    print_marks: bool
+    booklet: bool
+
+    def key(self, fmt: str) -> dict[str, object]:
+        options: dict[str, object] = {"format": fmt, "paper": self.paper}
+        if fmt in ("pdf", "booklet", "layout", "epub"):
+            options["print_marks"] = self.print_marks
+        if fmt in ("pdf", "booklet"):
+            options["pdf_variant"] = self.pdf_variant
+        return options
 
 
 def build_time(publication: Publication) -> dt.datetime:
@@ -59,6 +83,9 @@ def build_time(publication: Publication) -> dt.datetime:
 
 
 def load(project_dir: Path | str) -> tuple[Project, Publication]:
+    from mxpublish.markdown import create_parser
+    from mxpublish.source import load_publication
+
     project = find_project(project_dir)
     return project, load_publication(project, create_parser())
 
@@ -76,6 +103,8 @@ PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
 
 
 def _paper_css(value: str) -> str:
+    from mxpublish.config import paper_css
+
     try:
         return paper_css(value)
     except ValueError as exc:
@@ -85,6 +114,9 @@ def _paper_css(value: str) -> str:
 def _cover(project: Project, publication: Publication) -> tuple[str, str, bytes]:
     """(name inside EPUB/, media type, bytes) of the cover: the image publication.yaml names,
     or one drawn from the title metadata."""
+    from mxpublish.assemble import long_date
+    from mxpublish.cover import cover_png
+
     meta = publication.metadata
     if meta.cover:
         file = project.relative(project.config_path)
@@ -108,13 +140,16 @@ def build(
     print_marks: bool = False,
     booklet: bool = False,
     progress: Progress | None = None,
+    jobs: int = 1,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the requested formats; return what was written and every warning.
 
     ``paper`` overrides publication.yaml's; ``print_marks`` adds bleed and crop marks;
     ``booklet`` also writes ``<slug>-booklet.pdf``, imposed for saddle-stitch printing. When
     all three formats are built, ``SHA256SUMS`` lists the outputs' checksums. ``progress`` is
-    told when each stage starts and ends.
+    told when each stage starts and ends. ``jobs`` > 1 renders formats in parallel processes;
+    ``use_cache`` False rebuilds outputs whose inputs did not change.
     Raises an MxError subclass on bad input or a failed render; an output is replaced only
     when its new version is complete, so a failed build leaves the previous files intact.
     """
@@ -128,98 +163,206 @@ def build(
                 hint="choose from " + ", ".join(FORMATS),
             )
         )
-    stages = Stages(["load", *wanted], progress)
-    stages.start("load")
-    project, publication = load(project_dir)
     if paper is not None:
         _paper_css(paper)
-        meta = replace(publication.metadata, paper=paper.strip().lower())
-        publication = replace(publication, metadata=meta)
+        paper = paper.strip().lower()
+    options = _Options(pdf_variant, paper, print_marks, booklet)
+    project = find_project(project_dir)
     target = Path(out_dir) if out_dir else project.build_dir
-    env = environment(project)
+    products = [*wanted, *(["booklet"] if booklet else [])]
+    fonts = [face.path for face in FACES]
+    keys = {
+        name: fingerprint(project.root, fonts, options.key(name), _UNUSED_STYLES[name])
+        for name in [*products, "layout"]
+    }
+    cache = BuildCache(target)
+    done: dict[str, list[Output]] = {}
+    if use_cache:
+        for name in products:
+            fresh = cache.fresh(name, keys[name], target)
+            if fresh is not None:
+                done[name] = [Output(o.format, o.path, o.size, o.pages, True) for o in fresh]
+    stale = [name for name in products if name not in done]
+
+    stages = Stages(["load", *[f for f in wanted if f in stale]], progress)
+    diagnostics: list[Diagnostic] = []
+    if stale:
+        stages.start("load")
+        _, publication = load(project.root)
+        if paper is not None:
+            meta = replace(publication.metadata, paper=paper)
+            publication = replace(publication, metadata=meta)
+        built, diagnostics = _render_stale(
+            project, publication, stale, target, options, stages, cache, keys, jobs
+        )
+        for name, outputs in built.items():
+            done[name] = outputs
+            cache.record(
+                name, keys[name], [CachedOutput(o.format, o.path, o.size, o.pages) for o in outputs]
+            )
+        cache.save(atomic_write)
+
+    results = [o for name in products for o in done[name]]
+    if set(wanted) == set(FORMATS):
+        results.append(_write_checksums(target, results))
+    stages.finish()
+    return BuildResult(tuple(results), tuple(diagnostics))
+
+
+def _write_checksums(target: Path, outputs: list[Output]) -> Output:
+    sums = "".join(
+        f"{hashlib.sha256(o.path.read_bytes()).hexdigest()}  {o.path.name}\n"
+        for o in sorted(outputs, key=lambda o: o.path.name)
+    )
+    path = target / "SHA256SUMS"
+    if not path.is_file() or path.read_text(encoding="ascii") != sums:
+        atomic_write(path, sums.encode("ascii"))
+    return Output("checksums", path, len(sums))
+
+
+def _render_stale(
+    project: Project,
+    publication: Publication,
+    stale: list[str],
+    target: Path,
+    options: _Options,
+    stages: Stages,
+    cache: BuildCache,
+    keys: dict[str, str],
+    jobs: int,
+) -> tuple[dict[str, list[Output]], list[Diagnostic]]:
+    """Render the formats in ``stale``; the print layout once, and only if one needs it."""
     slug = publication.metadata.slug
     modified = build_time(publication)
-    outputs: list[Output] = []
+    built: dict[str, list[Output]] = {}
     diagnostics: list[Diagnostic] = []
+    pool = None
+    if jobs > 1 and len([s for s in stale if s in ("epub", "html")]) and (len(stale) > 1):
+        import multiprocessing
 
-    page_starts: tuple[PageStart, ...] = ()
-    if "pdf" in wanted or "epub" in wanted or booklet:
-        # The EPUB's page list comes from the print layout, so lay it out for either format.
-        if "pdf" in wanted or "epub" in wanted:
-            stages.start("pdf" if "pdf" in wanted else "epub")
-        from mxpublish.render.pdf import render_pdf
-
-        css = (
-            fonts_css(lambda face: face.path.resolve().as_uri())
-            + stylesheet(project, "print")
-            + f"\n@page {{ size: {_paper_css(publication.metadata.paper)}; }}\n"
-            + (PRINT_MARKS_CSS if print_marks else "")
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs - 1, 2), mp_context=multiprocessing.get_context("fork")
         )
-        html = document_html(publication, env, "print", toc_depth=1, modified=modified)
-        write_pdf = "pdf" in wanted or booklet
-        result = render_pdf(
-            publication, html, css, roots=font_dirs(), variant=pdf_variant, write=write_pdf
-        )
-        diagnostics.extend(result.diagnostics)
-        page_starts = result.page_starts
-        if "pdf" in wanted:
-            path = target / f"{slug}.pdf"
-            atomic_write(path, result.data)
-            outputs.append(Output("pdf", path, len(result.data), result.pages))
-        if booklet:
-            from mxpublish.render.impose import booklet_order, impose_booklet
+    futures: dict[str, Future[bytes]] = {}
+    try:
+        if pool and "html" in stale:
+            futures["html"] = pool.submit(_html_job, project, publication, modified)
 
-            data = impose_booklet(result.data)
-            path = target / f"{slug}-booklet.pdf"
+        page_starts: tuple[PageStart, ...] | None = None
+        needs_pdf = "pdf" in stale or "booklet" in stale
+        if "epub" in stale and not needs_pdf:
+            cached = cache.page_map(keys["layout"])
+            if cached is not None:
+                page_starts = tuple(PageStart(**start) for start in cached)
+        if needs_pdf or ("epub" in stale and page_starts is None):
+            stages.start("pdf" if "pdf" in stale else "epub")
+            result = _print_layout(project, publication, options, modified, write=needs_pdf)
+            diagnostics.extend(result.diagnostics)
+            page_starts = result.page_starts
+            cache.save_page_map(keys["layout"], [asdict(s) for s in page_starts], atomic_write)
+            if pool and "epub" in stale:
+                futures["epub"] = pool.submit(
+                    _epub_job, project, publication, page_starts, modified
+                )
+            if "pdf" in stale:
+                path = target / f"{slug}.pdf"
+                atomic_write(path, result.data)
+                built["pdf"] = [Output("pdf", path, len(result.data), result.pages)]
+            if "booklet" in stale:
+                from mxpublish.render.impose import booklet_order, impose_booklet
+
+                data = impose_booklet(result.data)
+                path = target / f"{slug}-booklet.pdf"
+                atomic_write(path, data)
+                sheets = len(booklet_order(result.pages))
+                built["booklet"] = [Output("booklet", path, len(data), sheets)]
+
+        for name, suffix in (("epub", "epub"), ("html", "html")):
+            if name not in stale:
+                continue
+            if stages.current != name:  # the EPUB's stage may have begun with the layout
+                stages.start(name)
+            if name in futures:
+                data = futures[name].result()
+            elif name == "epub":
+                data = _epub_job(project, publication, page_starts or (), modified)
+            else:
+                data = _html_job(project, publication, modified)
+            path = target / f"{slug}.{suffix}"
             atomic_write(path, data)
-            outputs.append(Output("booklet", path, len(data), len(booklet_order(result.pages))))
+            built[name] = [Output(name, path, len(data))]
+    finally:
+        if pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return built, diagnostics
 
-    if "epub" in wanted:
-        if "pdf" in wanted:
-            stages.start("epub")
-        from mxpublish.render.epub import EpubResource, render_epub
 
-        cover_name, cover_type, cover_data = _cover(project, publication)
-        documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
-        text = "".join(d.content for d in documents)
-        css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
-        resources = [
-            EpubResource("styles/epub.css", "text/css", css.encode("utf-8")),
-            EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
-        ]
-        resources += [
-            EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
-            for face in FACES
-        ]
-        resources += [
-            EpubResource(name, asset.media_type, read_asset(project.root, asset))
-            for asset, name in epub_asset_names(publication).items()
-        ]
-        data = render_epub(
-            publication, documents, resources, modified, has_page_list=bool(page_starts)
-        )
-        path = target / f"{slug}.epub"
-        atomic_write(path, data)
-        outputs.append(Output("epub", path, len(data)))
+def _print_layout(
+    project: Project,
+    publication: Publication,
+    options: _Options,
+    modified: dt.datetime,
+    *,
+    write: bool,
+) -> Any:
+    from mxpublish.assemble import document_html, environment, fonts_css, stylesheet
+    from mxpublish.fonts import font_dirs
+    from mxpublish.render.pdf import render_pdf
 
-    if "html" in wanted:
-        stages.start("html")
-        data = html_edition(project, publication, env, modified)
-        path = target / f"{slug}.html"
-        atomic_write(path, data)
-        outputs.append(Output("html", path, len(data)))
+    css = (
+        fonts_css(lambda face: face.path.resolve().as_uri())
+        + stylesheet(project, "print")
+        + f"\n@page {{ size: {_paper_css(publication.metadata.paper)}; }}\n"
+        + (PRINT_MARKS_CSS if options.print_marks else "")
+    )
+    html = document_html(publication, environment(project), "print", toc_depth=1, modified=modified)
+    return render_pdf(
+        publication, html, css, roots=font_dirs(), variant=options.pdf_variant, write=write
+    )
 
-    if set(wanted) == set(FORMATS):
-        sums = "".join(
-            f"{hashlib.sha256(o.path.read_bytes()).hexdigest()}  {o.path.name}\n"
-            for o in sorted(outputs, key=lambda o: o.path.name)
-        )
-        path = target / "SHA256SUMS"
-        atomic_write(path, sums.encode("ascii"))
-        outputs.append(Output("checksums", path, len(sums)))
 
-    stages.finish()
-    return BuildResult(tuple(outputs), tuple(diagnostics))
+def _epub_job(
+    project: Project,
+    publication: Publication,
+    page_starts: tuple[PageStart, ...],
+    modified: dt.datetime,
+) -> bytes:
+    """The EPUB as bytes; runs in this process or a worker (it pickles and returns bytes)."""
+    from mxpublish.assemble import (
+        environment,
+        epub_asset_names,
+        epub_documents,
+        fonts_css,
+        stylesheet,
+    )
+    from mxpublish.assets import read_asset
+    from mxpublish.fonts import subset
+    from mxpublish.render.epub import EpubResource, render_epub
+
+    env = environment(project)
+    cover_name, cover_type, cover_data = _cover(project, publication)
+    documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
+    text = "".join(d.content for d in documents)
+    css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
+    resources = [
+        EpubResource("styles/epub.css", "text/css", css.encode("utf-8")),
+        EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
+    ]
+    resources += [
+        EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
+        for face in FACES
+    ]
+    resources += [
+        EpubResource(name, asset.media_type, read_asset(project.root, asset))
+        for asset, name in epub_asset_names(publication).items()
+    ]
+    return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))
+
+
+def _html_job(project: Project, publication: Publication, modified: dt.datetime) -> bytes:
+    from mxpublish.assemble import environment
+
+    return html_edition(project, publication, environment(project), modified)
 
 
 def html_edition(
@@ -229,6 +372,8 @@ def html_edition(
     modified: dt.datetime | None = None,
 ) -> bytes:
     """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
+    from mxpublish.assemble import document_html, stylesheet
+    from mxpublish.assets import read_asset
     from mxpublish.render.html import data_uri, inline_fonts_css, render_html
 
     draft = document_html(publication, env, "web", toc_depth=2, modified=modified)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -131,6 +132,17 @@ def _settings(project_dir: Path, **cli: Any) -> Any:
     is_flag=True,
     help="Also write <slug>-booklet.pdf, imposed two-up for saddle-stitch printing.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 8),
+    default=lambda: min(2, os.cpu_count() or 1),
+    show_default="2, or 1 on a single CPU",
+    help="Render formats in this many processes at once.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Rebuild every output, even those whose inputs did not change."
+)
 @_verbosity
 def build(
     project_dir: Path,
@@ -141,6 +153,8 @@ def build(
     release: bool,
     print_marks: bool,
     booklet: bool,
+    jobs: int,
+    no_cache: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -166,6 +180,8 @@ def build(
             print_marks=print_marks,
             booklet=booklet,
             progress=reporter,
+            jobs=jobs,
+            use_cache=not no_cache,
         )
     finally:
         reporter.close()

@@ -91,6 +91,10 @@ class MxError(Exception):
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[MxError], tuple[tuple[Diagnostic, ...]]]:
+        # Keep the diagnostics when the error crosses a process boundary (parallel builds).
+        return (type(self), (self.diagnostics,))
+
 
 class ProjectError(MxError):
     """The project directory itself is unusable (not found, no publication.yaml)."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -83,42 +81,29 @@ def font_face_css(url_for: Callable[[FontFace], str], faces: Iterable[FontFace] 
 
 
 def subset(face: FontFace, text: str) -> bytes:
-    """The face cut down to the characters of ``text`` (plus ASCII), keeping kerning and
-    ligatures. Deterministic for the same inputs, so builds stay byte-identical."""
-    chars = "".join(sorted(set(text) | {chr(c) for c in range(0x20, 0x7F)} | {"\u00a0"}))
-    return _subset_cached(face, hashlib.sha256(chars.encode()).hexdigest(), chars)
+    """The face cut down to the characters of ``text`` (plus printable ASCII), keeping
+    HarfBuzz's default layout features (kerning, ligatures, marks, numeral styles).
+
+    HarfBuzz's subsetter is deterministic for the same inputs, so builds stay byte-identical,
+    and an order of magnitude faster than fontTools'.
+    """
+    chars = frozenset(text) | _ALWAYS
+    return _subset_cached(face, chars)
+
+
+_ALWAYS = frozenset({chr(c) for c in range(0x20, 0x7F)} | {"\u00a0"})
 
 
 @functools.lru_cache(maxsize=64)
-def _subset_cached(face: FontFace, _key: str, chars: str) -> bytes:
-    from fontTools import subset as ft_subset
+def _subset_cached(face: FontFace, chars: frozenset[str]) -> bytes:
+    import uharfbuzz as hb
 
-    options = ft_subset.Options()
-    options.layout_features = [
-        "kern",
-        "liga",
-        "clig",
-        "calt",
-        "ccmp",
-        "locl",
-        "mark",
-        "mkmk",
-        "onum",
-        "lnum",
-        "tnum",
-        "pnum",
-        "smcp",
-        "c2sc",
-    ]
-    options.name_IDs = ["*"]
-    options.name_legacy = True
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    options.recalc_timestamp = False
-    font = ft_subset.load_font(str(face.path), options)
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(text=chars)
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    ft_subset.save_font(font, buffer, options)
-    return buffer.getvalue()
+    font = hb.Face(hb.Blob.from_file_path(str(face.path)))
+    request = hb.SubsetInput()
+    codepoints = request.unicode_set
+    for char in sorted(chars):
+        codepoints.add(ord(char))
+    result = hb.subset(font, request)
+    if result is None:
+        raise ValueError(f"HarfBuzz could not subset {face.path.name}")
+    return bytes(result.blob.data)

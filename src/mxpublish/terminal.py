@@ -114,7 +114,8 @@ class Reporter:
             print(str(output.path), file=self.out)
         for output in items:
             pages = f"  {output.pages} pages" if output.pages else ""
-            print(f"wrote {output.path}  {human_size(output.size)}{pages}", file=self.err)
+            verb = "unchanged" if getattr(output, "cached", False) else "wrote"
+            print(f"{verb} {output.path}  {human_size(output.size)}{pages}", file=self.err)
         if self.verbosity >= VERBOSE:
             total = sum(seconds for _, seconds in self.timings)
             print(f"total {total:.2f} s", file=self.err)
@@ -133,7 +134,8 @@ class Reporter:
         for output in items:
             row = [str(output.path), human_size(output.size), str(output.pages or "–")]
             if self.verbosity >= VERBOSE:
-                row.append(f"{timings.get(output.format, 0.0):.2f} s")
+                cached = getattr(output, "cached", False)
+                row.append("unchanged" if cached else f"{timings.get(output.format, 0.0):.2f} s")
             table.add_row(*row)
         if self.verbosity >= VERBOSE:
             total = sum(seconds for _, seconds in self.timings)

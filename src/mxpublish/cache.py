@@ -1,0 +1,141 @@
+"""The build cache: an output whose inputs have not changed since it was written is kept.
+
+Inputs are fingerprinted by content (every file under ``source/``, ``styles/`` and
+``templates/``, the theme shipped with the package, the font files, the mxpublish version,
+``SOURCE_DATE_EPOCH`` and the build options), never by modification time alone, so a touched
+but unchanged file costs nothing and a changed one is always seen. The manifest and the cached
+print page map live in ``<output dir>/.mxpublish-cache/``; deleting it forces a full build.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mxpublish import __version__
+
+CACHE_DIRNAME = ".mxpublish-cache"
+_MANIFEST = "manifest.json"
+Writer = Callable[[Path, bytes], None]
+
+
+def _hash_tree(root: Path, digest: Any, skip_names: Collection[str] = ()) -> None:
+    if not root.is_dir():
+        digest.update(b"<none>")
+        return
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if CACHE_DIRNAME in path.parts or path.name in skip_names:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+@functools.lru_cache(maxsize=8)
+def _theme_digest(skip_names: frozenset[str]) -> str:
+    digest = hashlib.sha256()
+    _hash_tree(Path(str(resources.files("mxpublish").joinpath("theme"))), digest, skip_names)
+    return digest.hexdigest()
+
+
+def fingerprint(
+    project_root: Path,
+    font_files: Iterable[Path],
+    options: Mapping[str, object],
+    skip_styles: frozenset[str] = frozenset(),
+) -> str:
+    """One hex digest of everything an output depends on; ``skip_styles`` names stylesheets
+    the output does not read."""
+    digest = hashlib.sha256()
+    digest.update(f"mxpublish {__version__}\0".encode())
+    digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+    for name in ("source", "styles", "templates"):
+        digest.update(f"[{name}]".encode())
+        _hash_tree(project_root / name, digest, skip_styles if name == "styles" else ())
+    digest.update(_theme_digest(skip_styles).encode())
+    for font in sorted(font_files):
+        stat = font.stat()
+        digest.update(f"{font}:{stat.st_size}:{stat.st_mtime_ns}\0".encode())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedOutput:
+    format: str
+    path: Path
+    size: int
+    pages: int | None
+
+
+class BuildCache:
+    """The manifest of one output directory: per product, the fingerprint it was built from
+    and the digest of each file it wrote (a file edited or deleted since is rebuilt)."""
+
+    def __init__(self, out_dir: Path):
+        self.dir = out_dir / CACHE_DIRNAME
+        try:
+            entries = json.loads((self.dir / _MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        self.entries: dict[str, Any] = entries if isinstance(entries, dict) else {}
+
+    def fresh(self, name: str, key: str, out_dir: Path) -> list[CachedOutput] | None:
+        """The outputs of ``name`` if they were built from ``key`` and are still intact."""
+        entry = self.entries.get(name)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        found = []
+        try:
+            for item in entry["files"]:
+                path = out_dir / item["name"]
+                if not path.is_file() or file_digest(path) != item["sha256"]:
+                    return None
+                found.append(CachedOutput(item["format"], path, path.stat().st_size, item["pages"]))
+        except (KeyError, TypeError):
+            return None
+        return found or None
+
+    def record(self, name: str, key: str, outputs: Iterable[CachedOutput]) -> None:
+        self.entries[name] = {
+            "key": key,
+            "files": [
+                {
+                    "format": o.format,
+                    "name": o.path.name,
+                    "sha256": file_digest(o.path),
+                    "pages": o.pages,
+                }
+                for o in outputs
+            ],
+        }
+
+    def save(self, write: Writer) -> None:
+        """Persist through ``write(path, bytes)`` (the project's atomic writer)."""
+        data = json.dumps(self.entries, indent=1, sort_keys=True).encode()
+        write(self.dir / _MANIFEST, data)
+
+    def page_map(self, key: str) -> list[dict[str, Any]] | None:
+        """The print layout's page starts saved under ``key``, if any."""
+        try:
+            data = json.loads((self.dir / f"pages-{key[:32]}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, list) else None
+
+    def save_page_map(self, key: str, starts: list[dict[str, Any]], write: Writer) -> None:
+        if self.dir.is_dir():
+            for old in self.dir.glob("pages-*.json"):
+                if old.name != f"pages-{key[:32]}.json":
+                    old.unlink(missing_ok=True)
+        write(self.dir / f"pages-{key[:32]}.json", json.dumps(starts).encode())

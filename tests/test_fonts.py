@@ -1,0 +1,32 @@
+"""Fonts: the declared faces exist in the installed packages; subsets keep every character."""
+
+from __future__ import annotations
+
+import io
+
+from fontTools.ttLib import TTFont
+
+from mxpublish.fonts import FACES, font_dirs, font_face_css, subset
+
+
+def test_every_face_is_an_installed_file() -> None:
+    for face in FACES:
+        assert face.path.is_file(), face.path
+        assert face.path.parent.resolve() in font_dirs()
+
+
+def test_font_face_css_declares_each_weight_and_style() -> None:
+    css = font_face_css(lambda face: f"fonts/{face.filename}")
+    assert css.count("@font-face") == len(FACES)
+    assert 'font-family: "Source Serif Pro";\n  font-weight: 700;\n  font-style: italic;' in css
+
+
+def test_subset_keeps_the_text_and_is_deterministic() -> None:
+    text = "Mexico’s “troops” – naïve café ½"
+    face = FACES[0]
+    data = subset(face, text)
+    assert data == subset(face, text)
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    assert all(ord(ch) in cmap for ch in set(text) if ch != " ")
+    full = TTFont(str(face.path)).getBestCmap()
+    assert len(cmap) < len(full) / 2  # really a subset
