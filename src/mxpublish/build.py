@@ -17,7 +17,6 @@ from mxpublish.assemble import (
 )
 from mxpublish.errors import Diagnostic, ProjectError, error
 from mxpublish.fonts import FACES, font_dirs, subset
-from mxpublish.markdown import create_parser
 from mxpublish.model import PAPER_SIZES, Publication
 from mxpublish.project import Project, atomic_write, find_project
 from mxpublish.source import load_publication
@@ -51,7 +50,7 @@ def build_time(publication: Publication) -> dt.datetime:
 
 def load(project_dir: Path | str) -> tuple[Project, Publication]:
     project = find_project(project_dir)
-    return project, load_publication(project, create_parser())
+    return project, load_publication(project)
 
 
 def build(

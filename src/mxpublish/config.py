@@ -24,7 +24,7 @@ _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 class Field:
     """One key of a YAML mapping: its type check and whether it must be there."""
 
-    kind: str  # "text", "list", "date", "choice"
+    kind: str  # "text", "list", "date", "choice", "flag"
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -44,6 +44,7 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "slug": Field("text"),
     "paper": Field("choice", choices=tuple(PAPER_SIZES)),
     "marking": Field("text"),
+    "allow_html": Field("flag"),
 }
 
 
@@ -263,6 +264,8 @@ def _type_problem(spec: Field, value: Any) -> str | None:
                 return f"must be a date as YYYY-MM-DD, not {value!r}"
             return None
         return "must be a date as YYYY-MM-DD"
+    if spec.kind == "flag" and not isinstance(value, bool):
+        return f"must be true or false, not {value!r}"
     if spec.kind == "choice" and str(value).lower() not in spec.choices:
         return f"must be one of {', '.join(spec.choices)}, not {value!r}"
     return None
@@ -336,6 +339,7 @@ def load_metadata(project: Project) -> Metadata:
         slug=str(data.get("slug") or slugify(title)),
         paper=str(data.get("paper") or "letter").lower(),
         marking=_text(data.get("marking")),
+        allow_html=data.get("allow_html") is True,
     )
 
 

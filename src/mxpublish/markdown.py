@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -15,23 +16,38 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from mxpublish.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
+
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
 CALLOUTS = {"note": "Note", "warning": "Warning", "summary": "Key points"}
+#: markdown-it's depth limit for nested blocks (a list level counts two); text nested deeper
+#: would be dropped by the parser, so source.py reports it as an error instead.
+MAX_NESTING = 40
 
 
 def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     """Build the parser every section goes through.
 
-    Raw HTML is escaped unless ``allow_html``; ``xhtmlOut`` keeps void elements self-closed so
-    the fragment is valid inside EPUB XHTML as well as HTML.
+    Raw HTML is escaped unless ``allow_html``, and then cleaned by nh3 (sanitize.py);
+    ``xhtmlOut`` keeps void elements self-closed so the fragment is valid inside EPUB XHTML
+    as well as HTML.
     """
-    md = MarkdownIt("commonmark", {"typographer": True, "html": allow_html, "xhtmlOut": True})
+    md = MarkdownIt(
+        "commonmark",
+        {
+            "typographer": True,
+            "html": allow_html,
+            "xhtmlOut": True,
+            "maxNesting": MAX_NESTING,
+        },
+        renderer_cls=SanitizingRenderer if allow_html else RendererHTML,
+    )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(attrs_plugin)
-    md.use(attrs_block_plugin)
+    md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES)
+    md.use(attrs_block_plugin, allowed=MARKDOWN_ATTRIBUTES)
     for name, label in CALLOUTS.items():
         md.use(container_plugin, name, render=_callout_renderer(name, label))
     return md

@@ -28,6 +28,7 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     paper: str = "letter"
     marking: str | None = None
+    allow_html: bool = False
 
     @property
     def running_title(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -17,10 +18,11 @@ from mxpublish.config import (
     slugify,
     validate_mapping,
 )
-from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
-from mxpublish.markdown import create_parser, inline_text, typeset
+from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
+from mxpublish.markdown import MAX_NESTING, create_parser, inline_text, typeset
 from mxpublish.model import STATUSES, Heading, Publication, Section
 from mxpublish.project import Project
+from mxpublish.sanitize import RawImage, check_attributes
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -46,6 +48,7 @@ class _Draft:
     id: str = ""
     headings: list[Heading] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)  # as written → final id
+    raw_images: list[RawImage] = field(default_factory=list)  # <img> in allowed raw HTML
 
 
 def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
@@ -60,7 +63,7 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
-    md = md or create_parser()
+    md = md or create_parser(allow_html=metadata is not None and metadata.allow_html)
     try:
         sections = load_sections(project, md)
     except SourceError as exc:
@@ -91,6 +94,7 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
         )
     drafts: list[_Draft] = []
     numbers: dict[int, str] = {}
+    failed: set[str] = set()  # names of sections that did not parse: links to them go unchecked
     for path in paths:
         file = project.relative(path)
         match = SECTION_FILE_RE.match(path.name)
@@ -115,16 +119,66 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
             )
         numbers[number] = file
         try:
+            _check_file(project, path, file)
             drafts.append(_parse(path, file, number, match.group(2), md))
         except SourceError as exc:
             problems.extend(exc.diagnostics)
-    raise_if_errors(problems)
+            failed.add(path.name)
     drafts.sort(key=lambda d: (d.number, d.name))
     problems.extend(_assign_ids(drafts))
+    problems.extend(_resolve_links(drafts, frozenset(failed)))
     raise_if_errors(problems)
-    problems.extend(_resolve_links(drafts))
+    sections = tuple(_render(draft, md) for draft in drafts)
+    for draft in drafts:
+        problems.extend(_raw_image_problems(project, draft))
     raise_if_errors(problems)
-    return tuple(_render(draft, md) for draft in drafts)
+    return sections
+
+
+def _check_file(project: Project, path: Path, file: str) -> None:
+    """A section must be a readable regular file inside the project (a symlink may point
+    elsewhere inside it, never out)."""
+    if not path.exists():
+        raise SourceError(error("SOURCE-UNREADABLE", "cannot read: broken symbolic link", file))
+    if not project.contains(path):
+        raise SandboxError(
+            error(
+                "SANDBOX-ESCAPE",
+                "is a symbolic link to a file outside the project",
+                file,
+                hint="copy the file into the project instead of linking to it",
+            )
+        )
+    if not path.is_file():
+        raise SourceError(error("SOURCE-UNREADABLE", "cannot read: not a regular file", file))
+
+
+def _raw_image_problems(project: Project, draft: _Draft) -> list[Diagnostic]:
+    """``<img>`` in raw HTML: refused, with the sandbox's reason when it points outside the
+    project or to the network (nothing is read or fetched either way)."""
+    problems: list[Diagnostic] = []
+    for image in draft.raw_images:
+        try:
+            path = project.resolve_inside(
+                image.src, project.source_dir, file=draft.file, line=image.line
+            )
+        except SandboxError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        if not path.is_file():
+            message = f"image {image.src!r} not found"
+            problems.append(error("RESOURCE-MISSING", message, draft.file, image.line))
+            continue
+        problems.append(
+            error(
+                "HTML-IMG",
+                "images in raw HTML are not supported",
+                draft.file,
+                image.line,
+                hint=f"write it in Markdown: ![alt text]({image.src})",
+            )
+        )
+    return problems
 
 
 def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Draft:
@@ -132,7 +186,17 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
-    tokens = md.parse(decode_text(raw, file))
+    text = decode_text(raw, file)
+    if not text.strip():
+        raise SourceError(
+            error(
+                "SECTION-EMPTY",
+                "section file is empty",
+                file,
+                hint="add `---`, `title: Your title`, `---` and the text, or delete the file",
+            )
+        )
+    tokens = md.parse(text)
     if not tokens or tokens[0].type != "front_matter":
         raise SourceError(
             error(
@@ -173,8 +237,30 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                     hint="the section title comes from front matter `title`; use `##` inside",
                 )
             )
+    problems.extend(check_attributes(tokens, file))
+    problems.extend(_nesting_problems(tokens, file))
     raise_if_errors(problems)
     return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
+
+
+def _nesting_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
+    """markdown-it silently drops what is nested deeper than its limit: report it instead."""
+    for token in tokens:
+        container = token.type in ("blockquote_open", "list_item_open", "dd_open")
+        container = container or token.type.startswith(("container_", "footnote_reference"))
+        if container and token.nesting == 1 and token.level >= MAX_NESTING - 1:
+            line = token.map[0] + 1 if token.map else None
+            return [
+                error(
+                    "SECTION-NESTING",
+                    f"lists, quotes or callouts are nested too deeply here "
+                    f"(more than {MAX_NESTING} levels of markup)",
+                    file,
+                    line,
+                    hint="flatten the structure: readers cannot follow such nesting either",
+                )
+            ]
+    return []
 
 
 def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
@@ -224,8 +310,11 @@ def _xml_id(slug: str) -> str:
     return slug if slug[:1].isalpha() else f"s-{slug}"
 
 
-def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
-    """Turn links to sections (``02-history.md``) and anchors (``#x``) into ``#final-id``."""
+def _resolve_links(
+    drafts: list[_Draft], unchecked: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
+    """Turn links to sections (``02-history.md``) and anchors (``#x``) into ``#final-id``;
+    links into the ``unchecked`` files (which failed to parse) are left for the next run."""
     problems: list[Diagnostic] = []
     by_name = {d.name: d for d in drafts}
     for draft in drafts:
@@ -242,6 +331,8 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                     continue
                 target = by_name.get(match.group("file") or draft.name)
                 anchor = match.group("anchor")
+                if target is None and match.group("file") in unchecked:
+                    continue
                 if target is None:
                     problems.append(
                         error("LINK-BROKEN", f"link to {href!r}: no such section", draft.file, line)
@@ -266,7 +357,9 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
 
 
 def _render(draft: _Draft, md: MarkdownIt) -> Section:
-    html = md.renderer.render(draft.tokens, md.options, {"docId": draft.id})
+    env: dict[str, Any] = {"docId": draft.id}
+    html = md.renderer.render(draft.tokens, md.options, env)
+    draft.raw_images = env.get("raw_images", [])
     paragraphs = [inline_text(t) for t in draft.tokens if t.type == "inline"]
     return Section(
         number=draft.number,
