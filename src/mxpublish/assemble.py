@@ -14,10 +14,12 @@ import jinja2
 from markupsafe import Markup
 
 from mxpublish import __version__
-from mxpublish.errors import SourceError, error
+from mxpublish.config import decode_text
+from mxpublish.errors import SandboxError, SourceError, error
 from mxpublish.fonts import FontFace, font_face_css
 from mxpublish.model import Publication, Section
 from mxpublish.project import Project
+from mxpublish.styles import inline_resources
 
 THEME = resources.files("mxpublish").joinpath("theme")
 _HREF_RE = re.compile(r'href="#([^"]+)"')
@@ -36,7 +38,10 @@ class XhtmlDocument:
 
 def environment(project: Project) -> jinja2.Environment:
     """Project ``templates/`` first, then the theme; ``!theme/x`` reaches the original of an
-    overridden template so a project file can extend it. Autoescape and undefined-is-error."""
+    overridden template so a project file can extend it. Autoescape and undefined-is-error.
+
+    Raises SandboxError if a file under ``templates/`` links to a file outside the project."""
+    _refuse_links_out(project, project.templates_dir)
     theme_loader = jinja2.FileSystemLoader(str(THEME.joinpath("templates")))
     loader = jinja2.ChoiceLoader(
         [
@@ -68,20 +73,36 @@ def stylesheet(project: Project, medium: str) -> str:
     parts = []
     for name in ("base.css", f"{medium}.css", "custom.css"):
         own = project.styles_dir / name
-        if own.is_file() and project.contains(own):
-            parts.append(_read_style(own, project))
+        _refuse_links_out(project, own)
+        if own.is_file():
+            parts.append(inline_resources(_read_style(own, project), own, project))
         elif name != "custom.css":
             parts.append(THEME.joinpath("styles", name).read_text(encoding="utf-8"))
     return "\n".join(parts)
 
 
 def _read_style(path: Path, project: Project) -> str:
+    file = project.relative(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(
-            error("STYLE-UNREADABLE", f"cannot read stylesheet: {exc}", project.relative(path))
-        ) from exc
+        return decode_text(path.read_bytes(), file)
+    except OSError as exc:
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
+
+
+def _refuse_links_out(project: Project, path: Path) -> None:
+    """``path`` and, for a directory, everything under it must resolve inside the project."""
+    found = [path, *path.rglob("*")] if path.is_dir() else [path]
+    outside = sorted(p for p in found if p.exists() and not project.contains(p))
+    if outside:
+        raise SandboxError(
+            error(
+                "SANDBOX-ESCAPE",
+                "is a symbolic link to a file outside the project",
+                project.relative(p),
+                hint="copy the file into the project instead of linking to it",
+            )
+            for p in outside
+        )
 
 
 def fonts_css(url_for: Callable[[FontFace], str]) -> str:

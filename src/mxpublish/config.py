@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
+from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
 from mxpublish.model import PAPER_SIZES, Metadata
 from mxpublish.project import Project
 
@@ -297,6 +297,15 @@ def _as_date(value: Any) -> dt.date:
 def load_metadata(project: Project) -> Metadata:
     """Read and validate publication.yaml; raise SourceError with every problem found."""
     file = project.relative(project.config_path)
+    if not project.contains(project.config_path):
+        raise SandboxError(
+            error(
+                "SANDBOX-ESCAPE",
+                "is a symbolic link to a file outside the project",
+                file,
+                hint="copy the file into the project instead of linking to it",
+            )
+        )
     try:
         raw = project.config_path.read_bytes()
     except OSError as exc:

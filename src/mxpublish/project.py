@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from mxpublish.errors import OutputError, ProjectError, SandboxError, error
 
 CONFIG_NAME = "publication.yaml"
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,20 @@ class Project:
     ) -> Path:
         """Resolve a relative ``reference`` written in ``base`` (a directory), refusing escapes.
 
-        Raises SandboxError for absolute paths, ``..`` escapes and symlinks that leave the project.
+        Raises SandboxError for URLs (``http:``, ``file:``, ``//host``…: nothing is fetched),
+        absolute paths, ``..`` escapes and symlinks that leave the project.
         """
+        if _URL_RE.match(reference) or reference.startswith("//"):
+            raise SandboxError(
+                error(
+                    "SANDBOX-URL",
+                    f"{reference!r} is a URL; builds never fetch anything from the network "
+                    "or from outside the project",
+                    file,
+                    line,
+                    hint="save the file in the project and refer to it by its relative path",
+                )
+            )
         if os.path.isabs(reference) or reference.startswith("~"):
             raise SandboxError(
                 error(
@@ -72,8 +86,8 @@ class Project:
                     hint="refer to files inside the project with relative paths",
                 )
             )
-        target = (base / reference).resolve()
-        if not self.contains(target):
+        target = None if "\x00" in reference else (base / reference).resolve()
+        if target is None or not self.contains(target):
             raise SandboxError(
                 error(
                     "SANDBOX-ESCAPE",

@@ -50,13 +50,15 @@ def _fetcher_class() -> type:
             parts = urlsplit(url)
             if parts.scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme != "file":
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise FatalURLFetchingError(
                     f"refused to fetch {url!r}: builds never use the network"
                 )
             path = Path(unquote(parts.path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FatalURLFetchingError(f"refused to read {path}: outside the project")
+            if not path.is_file():  # a directory or a named pipe (which would block)
+                raise FatalURLFetchingError(f"cannot read {path}: not a regular file")
             try:
                 body = path.read_bytes()
             except OSError as exc:
