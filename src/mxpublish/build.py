@@ -15,10 +15,10 @@ from mxpublish.assemble import (
     fonts_css,
     stylesheet,
 )
-from mxpublish.errors import Diagnostic, ProjectError, error
+from mxpublish.errors import Diagnostic, UsageError, error
 from mxpublish.fonts import FACES, font_dirs, subset
 from mxpublish.model import PAPER_SIZES, Publication
-from mxpublish.project import Project, atomic_write, find_project
+from mxpublish.project import Project, atomic_write, check_writable, find_project
 from mxpublish.source import load_publication
 
 FORMATS = ("pdf", "epub", "html")
@@ -68,7 +68,7 @@ def build(
     wanted = [f for f in FORMATS if f in set(formats)]
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ProjectError(
+        raise UsageError(
             error(
                 "FORMAT-UNKNOWN",
                 f"unknown format {sorted(unknown)[0]!r}",
@@ -77,6 +77,7 @@ def build(
         )
     project, publication = load(project_dir)
     target = Path(out_dir) if out_dir else project.build_dir
+    check_writable(target)
     env = environment(project)
     slug = publication.metadata.slug
     outputs: list[Output] = []

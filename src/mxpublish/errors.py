@@ -92,6 +92,12 @@ class MxError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
+class UsageError(MxError):
+    """The caller asked for something that does not exist (a format, a PDF variant)."""
+
+    exit_code = 2
+
+
 class ProjectError(MxError):
     """The project directory itself is unusable (not found, no publication.yaml)."""
 

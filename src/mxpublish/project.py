@@ -117,6 +117,28 @@ def find_project(path: Path | str) -> Project:
     return project
 
 
+def check_writable(directory: Path) -> None:
+    """Create ``directory`` if needed and prove a file can be made in it, before a long render.
+
+    Raises OutputError naming the directory and the system's reason.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(
+            error(
+                "OUTPUT-UNWRITABLE", f"cannot write to {directory}: it is a file, not a directory"
+            )
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".mxpublish-", suffix=".tmp", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(
+            error("OUTPUT-UNWRITABLE", f"cannot write to {directory}: {exc.strerror}")
+        ) from exc
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from mxpublish.errors import Diagnostic, RenderError, error, warning
+from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import Publication
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
@@ -107,7 +107,7 @@ def render_pdf(
     from weasyprint.urls import FatalURLFetchingError
 
     if variant not in PDF_VARIANTS:
-        raise RenderError(
+        raise UsageError(
             error(
                 "PDF-VARIANT",
                 f"unknown PDF variant {variant!r}",
