@@ -4,7 +4,9 @@ files and the single-file web edition. Section bodies are inserted as data, neve
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -56,6 +58,7 @@ def environment(project: Project) -> jinja2.Environment:
     env.filters["longdate"] = _long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
     env.globals["version"] = __version__
+    env.extend(mx_project_root=str(project.root))  # for messages only; not seen by templates
     return env
 
 
@@ -113,8 +116,18 @@ def _render(env: jinja2.Environment, name: str, **context: object) -> str:
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as exc:
-        file = getattr(exc, "filename", None) or name
+        file = getattr(exc, "filename", None)
         line = getattr(exc, "lineno", None)
+        if file is None:  # a runtime error: Jinja2 puts the template's frames in the traceback
+            frames = [
+                (frame.f_code.co_filename, number)
+                for frame, number in traceback.walk_tb(exc.__traceback__)
+                if frame.f_code.co_filename.endswith(".j2")
+            ]
+            file, line = frames[-1] if frames else (name, None)
+        root = str(getattr(env, "mx_project_root", ""))
+        if root and file.startswith(root + os.sep):
+            file = file[len(root) + 1 :]
         raise SourceError(error("TEMPLATE", f"template error: {exc}", file, line)) from exc
 
 

@@ -94,7 +94,7 @@ class Project:
                     f"{reference!r} points outside the project",
                     file,
                     line,
-                    hint="keep images and other resources inside source/",
+                    hint="keep the file inside the project and refer to it by a relative path",
                 )
             )
         return target

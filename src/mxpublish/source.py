@@ -220,8 +220,12 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                 lines.get("id"),
             )
         )
-    if not any(t.type == "inline" and t.content.strip() for t in tokens) and not any(
-        t.type in ("fence", "code_block", "hr") for t in tokens
+    nesting = _nesting_problems(tokens, file)
+    problems.extend(nesting)
+    if (
+        not nesting
+        and not any(t.type == "inline" and t.content.strip() for t in tokens)
+        and not any(t.type in ("fence", "code_block", "hr") for t in tokens)
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
@@ -238,7 +242,6 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                 )
             )
     problems.extend(check_attributes(tokens, file))
-    problems.extend(_nesting_problems(tokens, file))
     raise_if_errors(problems)
     return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
 
