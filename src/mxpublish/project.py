@@ -43,11 +43,14 @@ class Project:
         return self.root / "build"
 
     def relative(self, path: Path) -> str:
-        """Project-relative POSIX path for messages (absolute if outside, which is a bug)."""
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        """Project-relative POSIX path for messages: the path as named (a symlink is named,
+        not its target) if it lies in the project, else its resolved form, else absolute."""
+        for candidate in (Path(os.path.abspath(path)), path.resolve()):
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
     def contains(self, path: Path) -> bool:
         """True when ``path``, with symlinks resolved, lies inside the project."""

@@ -26,6 +26,9 @@ from mxpublish.sanitize import RawImage, check_attributes
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+#: Larger sections are refused before they are read: a 10 MB section takes ~6 minutes and
+#: ~1.7 GB to lay out as a PDF, and memory grows with the size.
+MAX_SECTION_BYTES = 16_000_000
 _MD_LINK_RE = re.compile(r"^(?P<file>[^/:#?]+\.md)?(?:#(?P<anchor>.*))?$")
 
 SECTION_SCHEMA = {
@@ -127,7 +130,7 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
     drafts.sort(key=lambda d: (d.number, d.name))
     problems.extend(_assign_ids(drafts))
     problems.extend(_resolve_links(drafts, frozenset(failed)))
-    raise_if_errors(problems)
+    raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
     sections = tuple(_render(draft, md) for draft in drafts)
     for draft in drafts:
         problems.extend(_raw_image_problems(project, draft))
@@ -151,6 +154,16 @@ def _check_file(project: Project, path: Path, file: str) -> None:
         )
     if not path.is_file():
         raise SourceError(error("SOURCE-UNREADABLE", "cannot read: not a regular file", file))
+    size = path.stat().st_size
+    if size > MAX_SECTION_BYTES:
+        raise SourceError(
+            error(
+                "SECTION-TOO-LARGE",
+                f"section is {size / 1e6:.1f} MB; the limit is {MAX_SECTION_BYTES // 10**6} MB",
+                file,
+                hint="split it into several section files",
+            )
+        )
 
 
 def _raw_image_problems(project: Project, draft: _Draft) -> list[Diagnostic]:
@@ -225,7 +238,7 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
     if (
         not nesting
         and not any(t.type == "inline" and t.content.strip() for t in tokens)
-        and not any(t.type in ("fence", "code_block", "hr") for t in tokens)
+        and not any(t.type in ("fence", "code_block", "hr", "html_block") for t in tokens)
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
