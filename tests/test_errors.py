@@ -223,6 +223,26 @@ CASES = [
         ),
     ),
     Case(
+        "inline-nesting-too-deep",
+        {"source/01-a.md": "---\ntitle: A\n---\n\n" + "*" * 3000 + "deep" + "*" * 3000 + "\n"},
+        (
+            "source/01-a.md:5: error: SECTION-NESTING emphasis, links or other inline markup "
+            "nested more than 20 deep",
+            "  hint: unbalanced `*` or `_`? Escape literal ones as `\\*`",
+        ),
+    ),
+    Case(
+        "raw-html-too-deep",
+        {
+            "source/publication.yaml": HTML_ON,
+            "source/01-a.md": "---\ntitle: A\n---\n\n<div>\n" + "<div>" * 500 + "deep\n",
+        },
+        (
+            "source/01-a.md: error: SECTION-NESTING HTML elements nested more than 100 deep",
+            "  hint: simplify the raw HTML",
+        ),
+    ),
+    Case(
         "raw-html-image-url",
         {
             "source/publication.yaml": HTML_ON,

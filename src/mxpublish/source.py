@@ -29,6 +29,12 @@ _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 #: Larger sections are refused before they are read: a 10 MB section takes ~6 minutes and
 #: ~1.7 GB to lay out as a PDF, and memory grows with the size.
 MAX_SECTION_BYTES = 16_000_000
+#: Inline markup nested deeper than this (``***...***``) is refused; see _nesting_problems.
+MAX_INLINE_NESTING = 20
+#: Elements nested deeper than this (raw HTML can nest without markdown's limits) are refused.
+MAX_HTML_DEPTH = 100
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
+_VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "input", "meta", "link", "source"})
 _MD_LINK_RE = re.compile(r"^(?P<file>[^/:#?]+\.md)?(?:#(?P<anchor>.*))?$")
 
 SECTION_SCHEMA = {
@@ -132,8 +138,17 @@ def load_sections(project: Project, md: MarkdownIt) -> tuple[Section, ...]:
     problems.extend(_resolve_links(drafts, frozenset(failed)))
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
     sections = tuple(_render(draft, md) for draft in drafts)
-    for draft in drafts:
+    for draft, section in zip(drafts, sections, strict=True):
         problems.extend(_raw_image_problems(project, draft))
+        if _html_depth(section.html) > MAX_HTML_DEPTH:
+            problems.append(
+                error(
+                    "SECTION-NESTING",
+                    f"HTML elements nested more than {MAX_HTML_DEPTH} deep",
+                    draft.file,
+                    hint="simplify the raw HTML",
+                )
+            )
     raise_if_errors(problems)
     return sections
 
@@ -164,6 +179,18 @@ def _check_file(project: Project, path: Path, file: str) -> None:
                 hint="split it into several section files",
             )
         )
+
+
+def _html_depth(html: str) -> int:
+    """Deepest element nesting of a rendered (well-formed) fragment."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG_RE.findall(html):
+        if closing:
+            depth -= 1
+        elif not self_closing and name.lower() not in _VOID_TAGS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _raw_image_problems(project: Project, draft: _Draft) -> list[Diagnostic]:
@@ -260,8 +287,25 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
 
 
 def _nesting_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
-    """markdown-it silently drops what is nested deeper than its limit: report it instead."""
+    """markdown-it silently drops blocks nested deeper than its limit, and nests emphasis
+    without one (WeasyPrint's layout recursion fails past ~150 levels): report both."""
     for token in tokens:
+        depth = deepest = 0
+        for child in token.children or []:
+            depth += child.nesting
+            deepest = max(deepest, depth)
+        if deepest > MAX_INLINE_NESTING:
+            line = token.map[0] + 1 if token.map else None
+            return [
+                error(
+                    "SECTION-NESTING",
+                    f"emphasis, links or other inline markup nested more than "
+                    f"{MAX_INLINE_NESTING} deep",
+                    file,
+                    line,
+                    hint="unbalanced `*` or `_`? Escape literal ones as `\\*`",
+                )
+            ]
         container = token.type in ("blockquote_open", "list_item_open", "dd_open")
         container = container or token.type.startswith(("container_", "footnote_reference"))
         if container and token.nesting == 1 and token.level >= MAX_NESTING - 1:
