@@ -206,6 +206,24 @@ CASES = [
         ),
     ),
     Case(
+        "footnote-defined-twice",
+        {"source/01-a.md": "---\ntitle: A\n---\n\nText[^1].\n\n[^1]: One.\n\n[^1]: Two.\n"},
+        (
+            "source/01-a.md:9: error: FOOTNOTE-DUPLICATE footnote [^1] is defined twice "
+            "(first on line 7)",
+            "  hint: give each note its own label",
+        ),
+    ),
+    Case(
+        "footnote-never-referenced",
+        {"source/01-a.md": "---\ntitle: A\n---\n\nText.\n\n[^note]: Orphan.\n"},
+        (
+            "source/01-a.md:7: error: FOOTNOTE-UNUSED footnote [^note] is never referenced, "
+            "so its text would not appear",
+            "  hint: cite it in the text with [^note], or delete it",
+        ),
+    ),
+    Case(
         "unsafe-attribute",
         {"source/01-a.md": '---\ntitle: A\n---\n\n{onclick="steal()"}\nText.\n'},
         (

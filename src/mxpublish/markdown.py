@@ -8,6 +8,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -45,12 +46,39 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
+    md.core.ruler.before("footnote_tail", "footnote_audit", _footnote_audit)
     md.use(deflist_plugin)
     md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES)
     md.use(attrs_block_plugin, allowed=MARKDOWN_ATTRIBUTES)
     for name, label in CALLOUTS.items():
         md.use(container_plugin, name, render=_callout_renderer(name, label))
     return md
+
+
+def _footnote_audit(state: StateCore) -> None:
+    """Note in ``env["footnote_problems"]`` what markdown-it-footnote drops without a word: a
+    label defined twice (the last definition wins) and definitions that are never referenced.
+    Each entry is ``(kind, label, line, first_line)`` with 1-based lines."""
+    defined: dict[str, int | None] = {}
+    problems = state.env.setdefault("footnote_problems", [])
+    for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            label = str(token.meta["label"])
+            line = token.map[0] + 1 if token.map else None
+            if label in defined:
+                problems.append(("duplicate", label, line, defined[label]))
+            else:
+                defined[label] = line
+    referenced = {
+        str(child.meta.get("label"))
+        for token in state.tokens
+        if token.type == "inline"
+        for child in token.children or []
+        if child.type == "footnote_ref"
+    }
+    for label, line in defined.items():
+        if label not in referenced:
+            problems.append(("unused", label, line, None))
 
 
 def _callout_renderer(name: str, label: str) -> Any:

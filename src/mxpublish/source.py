@@ -236,7 +236,8 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                 hint="add `---`, `title: Your title`, `---` and the text, or delete the file",
             )
         )
-    tokens = md.parse(text)
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
     if not tokens or tokens[0].type != "front_matter":
         raise SourceError(
             error(
@@ -282,6 +283,14 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt) -> _Dra
                 )
             )
     problems.extend(check_attributes(tokens, file))
+    for kind, label, line, first in env.get("footnote_problems", []):
+        if kind == "duplicate":
+            message = f"footnote [^{label}] is defined twice (first on line {first})"
+            hint = "give each note its own label"
+        else:
+            message = f"footnote [^{label}] is never referenced, so its text would not appear"
+            hint = f"cite it in the text with [^{label}], or delete it"
+        problems.append(error("FOOTNOTE-" + kind.upper(), message, file, line, hint=hint))
     raise_if_errors(problems)
     return _Draft(file=file, name=path.name, number=number, front=front, tokens=tokens)
 

@@ -1,0 +1,285 @@
+"""Property-based tests: generated front matter and Markdown (random Unicode, control characters,
+right-to-left scripts, combining marks, raw HTML) either build, keeping every word, or fail with
+a clean MxError: never any other exception.
+
+Profiles (tests/conftest.py): ``ci`` (default, a few hundred examples, derandomized) and
+``thorough`` (thousands): ``HYPOTHESIS_PROFILE=thorough pytest tests/test_properties.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+from xml.etree import ElementTree as ET
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import MINIMAL_CONFIG
+from helpers import run_epubcheck
+from mxpublish.build import build
+from mxpublish.errors import MxError
+from mxpublish.fonts import FontFace
+
+# --- strategies ---------------------------------------------------------------------------
+
+#: Letters and digits of many scripts, right-to-left included; never Markdown punctuation.
+_LETTER = st.one_of(
+    st.characters(categories=("Lu", "Ll", "Lo", "Nd"), max_codepoint=0x2FFFF),
+    st.characters(min_codepoint=0x05D0, max_codepoint=0x05EA),  # Hebrew
+    st.characters(min_codepoint=0x0621, max_codepoint=0x064A),  # Arabic
+    st.sampled_from("AaZzÉéßŁłΩωЖж"),
+)
+_MARK = st.characters(categories=("Mn",), max_codepoint=0x2FFFF)  # combining marks
+WORD = st.builds(
+    lambda first, rest: first + "".join(rest),
+    _LETTER,
+    st.lists(st.one_of(_LETTER, _MARK), max_size=8),
+)
+WORDS = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
+
+#: Anything at all, biased towards what breaks parsers: controls, bidi marks, markup.
+NOISE = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.characters(categories=("Cc", "Cf", "Zl", "Zp", "Co")).map(str),
+        st.sampled_from(
+            [
+                "\u202e",
+                "\u200f",
+                "\ufeff",
+                "\u0301",
+                "\r\n",
+                "\t",
+                "*",
+                "**",
+                "_",
+                "`",
+                "[",
+                "](",
+                ")",
+                "#",
+                "> ",
+                "- ",
+                "1. ",
+                "|",
+                "---",
+                ":::",
+                "{",
+                "}",
+                "{{ x }}",
+                "{% raw %}",
+                "[^1]",
+                "<b>",
+                "</b>",
+                "<div>",
+                "</div>",
+                "<script>x()</script>",
+                "<img src=x onerror=y>",
+                '<a href="javascript:x">',
+                "&nbsp;",
+                "&#0;",
+                "&#xD800;",
+                "<!--",
+                "-->",
+                "<![CDATA[",
+                "\\",
+                "~~",
+                "```",
+                "    ",
+                "\n",
+                "\n\n",
+            ]
+        ),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@st.composite
+def blocks(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """One Markdown block made of generated words, and the words a reader must find."""
+    words = draw(WORDS)
+    other = draw(WORDS)
+    kind = draw(
+        st.sampled_from(
+            [
+                "paragraph",
+                "heading",
+                "list",
+                "ordered",
+                "quote",
+                "code",
+                "table",
+                "callout",
+                "emphasis",
+                "link",
+                "footnote",
+                "inline-code",
+                "definition",
+            ]
+        )
+    )
+    text = {
+        "paragraph": f"{words} {other}",
+        "heading": f"## {words}\n\n{other}",
+        "list": f"- {words}\n- {other}",
+        "ordered": f"1. {words}\n2. {other}",
+        "quote": f"> {words}\n>\n> > {other}",
+        "code": f"```\n{words}\n```\n\n{other}",
+        "table": f"| {words} | x |\n|---|---|\n| {other} | y |",
+        "callout": f"::: note\n{words}\n\n{other}\n:::",
+        "emphasis": f"*{words}* and **{other}**",
+        "link": f"[{words}](https://example.org/a) {other}",
+        "footnote": f"{words}[^n]\n\n[^n]: {other}",
+        "inline-code": f"`{words}` {other}",
+        "definition": f"{words}\n: {other}",
+    }[kind]
+    return text, [*words.split(), *other.split()]
+
+
+@st.composite
+def sections(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A whole section file of generated words: front matter (dumped as YAML) and blocks."""
+    title = draw(WORDS)
+    front = {"title": title}
+    if draw(st.booleans()):
+        front["summary"] = draw(WORDS)
+    if draw(st.booleans()):
+        front["status"] = draw(st.sampled_from(["draft", "review", "final", "incomplete"]))
+    body = draw(st.lists(blocks(), min_size=1, max_size=6))
+    text = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n\n"
+    text += "\n\n".join(b.replace("[^n]", f"[^n{i}]") for i, (b, _) in enumerate(body)) + "\n"
+    return text, [*title.split(), *(w for _, words in body for w in words)]
+
+
+# --- running builds -----------------------------------------------------------------------
+
+
+@functools.cache
+def _whole_font(face: FontFace, _text: str = "") -> bytes:
+    return face.path.read_bytes()
+
+
+@contextmanager
+def _project(files: dict[str, str | bytes]) -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="mx-prop-"))
+    try:
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = (
+                content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+            )
+            path.write_bytes(data)
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _build_epub(root: Path) -> Path | None:
+    """Build the EPUB with fonts left whole (subsetting every example's characters costs ~2 s;
+    the batch test below subsets for real); ``None`` when the build fails cleanly."""
+    with mock.patch("mxpublish.build.subset", _whole_font):
+        try:
+            result = build(root, ["epub"])
+        except MxError:
+            return None
+    return result.outputs[0].path
+
+
+def _epub_text(path: Path) -> str:
+    """All text of every XHTML document, each parsed as XML (which fails on bad XHTML)."""
+    parts = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xhtml"):
+                root = ET.fromstring(archive.read(name))
+                parts.append(" ".join(root.itertext()))
+    return " ".join(parts)
+
+
+# --- properties ---------------------------------------------------------------------------
+
+
+@given(sections())
+def test_documents_of_words_always_build_and_keep_every_word(
+    section: tuple[str, list[str]],
+) -> None:
+    text, words = section
+    with _project({"source/publication.yaml": MINIMAL_CONFIG, "source/01-a.md": text}) as root:
+        epub = _build_epub(root)
+        assert epub is not None, text  # words only: nothing to refuse
+        found = _epub_text(epub)
+        missing = [w for w in words if w not in found]
+        assert not missing, (missing, text)
+
+
+@given(
+    title=st.one_of(WORDS, NOISE),
+    front=NOISE,
+    body=st.lists(st.one_of(NOISE, blocks().map(lambda b: b[0])), max_size=6).map("\n\n".join),
+    allow_html=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "crlf", "latin-1"]),
+)
+def test_any_input_builds_or_fails_with_a_clean_error(
+    title: str, front: str, body: str, allow_html: bool, encoding: str
+) -> None:
+    config = yaml.safe_dump(
+        {
+            "title": title,
+            "authors": ["Test Office"],
+            "date": "2024-05-01",
+            "language": "en-US",
+            "identifier": "urn:uuid:12345678-1234-5678-1234-567812345678",
+            "allow_html": allow_html,
+        },
+        allow_unicode=True,
+    )
+    text = f"---\ntitle: x\n{front}\n---\n\n{body}\n"
+    data: bytes
+    if encoding == "crlf":
+        data = text.replace("\n", "\r\n").encode("utf-8", "surrogatepass")
+    elif encoding == "latin-1":
+        data = text.encode("latin-1", "replace")
+    else:
+        data = text.encode(encoding, "surrogatepass")
+    with _project({"source/publication.yaml": config, "source/01-a.md": data}) as root:
+        epub = _build_epub(root)  # anything but an MxError propagates and fails the test
+        if epub is not None:
+            _epub_text(epub)
+
+
+#: Generated sections per batch publication, each batch checked by one EPUBCheck run.
+BATCH = st.lists(sections(), min_size=20, max_size=40)
+
+
+@pytest.mark.slow
+@settings(max_examples=settings().max_examples // 100 or 1)
+@given(BATCH)
+def test_batches_of_generated_sections_pass_epubcheck_in_every_format(
+    batch: list[tuple[str, list[str]]],
+) -> None:
+    """Many generated sections in one publication, built for real (fonts subset to the text,
+    PDF included) and validated by a single EPUBCheck run."""
+    files: dict[str, str | bytes] = {"source/publication.yaml": MINIMAL_CONFIG}
+    for number, (text, _) in enumerate(batch, 1):
+        files[f"source/{number:03d}-s.md"] = text
+    with _project(files) as root:
+        result = build(root)
+        outputs = {o.format: o.path for o in result.outputs}
+        report = run_epubcheck(outputs["epub"])
+        assert (report.fatals, report.errors, report.warnings) == (0, 0, 0), report.messages
+        found = _epub_text(outputs["epub"])
+        missing = [w for _, words in batch for w in words if w not in found]
+        assert not missing, missing
+        assert outputs["pdf"].read_bytes().startswith(b"%PDF-")
+        assert outputs["html"].read_text(encoding="utf-8").rstrip().endswith("</html>")
