@@ -407,6 +407,15 @@ def test_bad_input_gets_its_exact_message(case: Case, make_project: MakeProject)
     assert not list(root.glob("build/*")) and not list(root.glob("build/.*"))
 
 
+def test_check_reports_stylesheet_problems_without_rendering(make_project: MakeProject) -> None:
+    root = make_project({"styles/custom.css": "p { background: url(/etc/passwd) }\n"})
+    result = CliRunner().invoke(main, ["check", str(root)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "styles/custom.css:1: error: SANDBOX-ABSOLUTE absolute path '/etc/passwd' is not allowed"
+    )
+
+
 def test_all_problems_of_all_files_are_reported_in_one_run(make_project: MakeProject) -> None:
     root = make_project(
         {

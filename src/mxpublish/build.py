@@ -53,6 +53,14 @@ def load(project_dir: Path | str) -> tuple[Project, Publication]:
     return project, load_publication(project)
 
 
+def check_styles(project: Project) -> None:
+    """Read every edition's stylesheet and the template folder as a build would, so `check`
+    reports sandbox and resource errors in them without rendering. Raises MxError."""
+    environment(project)
+    for medium in ("print", "epub", "web"):
+        stylesheet(project, medium)
+
+
 def build(
     project_dir: Path | str,
     formats: Iterable[str] = FORMATS,

@@ -134,11 +134,12 @@ def build(
 )
 def check(project_dir: Path, strict: bool, output_format: str) -> None:
     """Validate the sources without rendering: schema, order, ids, links, unfinished text."""
-    from mxpublish.build import load
+    from mxpublish.build import check_styles, load
     from mxpublish.check import lint
 
     try:
-        _, publication = load(project_dir)
+        project, publication = load(project_dir)
+        check_styles(project)
         found = lint(publication)
     except MxError as exc:
         if output_format != "json":
