@@ -28,6 +28,8 @@ from mxpublish.build import build
 from mxpublish.errors import MxError
 from mxpublish.fonts import FontFace
 
+pytestmark = pytest.mark.slow  # a few hundred builds: `make test-fast` leaves them out
+
 # --- strategies ---------------------------------------------------------------------------
 
 #: Letters and digits of many scripts, right-to-left included; never Markdown punctuation.
@@ -230,7 +232,6 @@ def test_any_input_builds_or_fails_with_a_clean_error(
 BATCH_SIZE = 60
 
 
-@pytest.mark.slow
 def test_generated_sections_pass_epubcheck_in_batches_in_every_format() -> None:
     """The generated sections, many to a publication, built for real (fonts subset to the text,
     the PDF too) and validated by one EPUBCheck run per batch: one batch in CI (an even sample),

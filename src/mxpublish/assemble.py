@@ -94,18 +94,10 @@ def _read_style(path: Path, project: Project) -> str:
 
 def _refuse_links_out(project: Project, path: Path) -> None:
     """``path`` and, for a directory, everything under it must resolve inside the project."""
-    found = [path, *path.rglob("*")] if path.is_dir() else [path]
-    outside = sorted(p for p in found if p.exists() and not project.contains(p))
-    if outside:
-        raise SandboxError(
-            error(
-                "SANDBOX-ESCAPE",
-                "is a symbolic link to a file outside the project",
-                project.relative(p),
-                hint="copy the file into the project instead of linking to it",
-            )
-            for p in outside
-        )
+    found = sorted([path, *path.rglob("*")] if path.is_dir() else [path])
+    problems = [problem for p in found if (problem := project.link_out(p))]
+    if problems:
+        raise SandboxError(problems)
 
 
 def fonts_css(url_for: Callable[[FontFace], str]) -> str:

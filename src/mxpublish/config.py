@@ -297,15 +297,9 @@ def _as_date(value: Any) -> dt.date:
 def load_metadata(project: Project) -> Metadata:
     """Read and validate publication.yaml; raise SourceError with every problem found."""
     file = project.relative(project.config_path)
-    if not project.contains(project.config_path):
-        raise SandboxError(
-            error(
-                "SANDBOX-ESCAPE",
-                "is a symbolic link to a file outside the project",
-                file,
-                hint="copy the file into the project instead of linking to it",
-            )
-        )
+    link_out = project.link_out(project.config_path)
+    if link_out:
+        raise SandboxError(link_out)
     try:
         raw = project.config_path.read_bytes()
     except OSError as exc:

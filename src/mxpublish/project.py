@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from mxpublish.errors import OutputError, ProjectError, SandboxError, error
+from mxpublish.errors import Diagnostic, OutputError, ProjectError, SandboxError, error
 
 CONFIG_NAME = "publication.yaml"
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -59,6 +59,18 @@ class Project:
         except ValueError:
             return False
         return True
+
+    def link_out(self, path: Path) -> Diagnostic | None:
+        """The error for a project file (a section, a stylesheet…) that is a symbolic link to
+        a file outside the project; None if it stays inside or does not exist."""
+        if not path.exists() or self.contains(path):
+            return None
+        return error(
+            "SANDBOX-ESCAPE",
+            "is a symbolic link to a file outside the project",
+            self.relative(path),
+            hint="copy the file into the project instead of linking to it",
+        )
 
     def resolve_inside(
         self, reference: str, base: Path, *, file: str | None = None, line: int | None = None

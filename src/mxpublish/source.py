@@ -158,15 +158,9 @@ def _check_file(project: Project, path: Path, file: str) -> None:
     elsewhere inside it, never out)."""
     if not path.exists():
         raise SourceError(error("SOURCE-UNREADABLE", "cannot read: broken symbolic link", file))
-    if not project.contains(path):
-        raise SandboxError(
-            error(
-                "SANDBOX-ESCAPE",
-                "is a symbolic link to a file outside the project",
-                file,
-                hint="copy the file into the project instead of linking to it",
-            )
-        )
+    link_out = project.link_out(path)
+    if link_out:
+        raise SandboxError(link_out)
     if not path.is_file():
         raise SourceError(error("SOURCE-UNREADABLE", "cannot read: not a regular file", file))
     size = path.stat().st_size
@@ -303,32 +297,20 @@ def _nesting_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
         for child in token.children or []:
             depth += child.nesting
             deepest = max(deepest, depth)
-        if deepest > MAX_INLINE_NESTING:
-            line = token.map[0] + 1 if token.map else None
-            return [
-                error(
-                    "SECTION-NESTING",
-                    f"emphasis, links or other inline markup nested more than "
-                    f"{MAX_INLINE_NESTING} deep",
-                    file,
-                    line,
-                    hint="unbalanced `*` or `_`? Escape literal ones as `\\*`",
-                )
-            ]
         container = token.type in ("blockquote_open", "list_item_open", "dd_open")
         container = container or token.type.startswith(("container_", "footnote_reference"))
-        if container and token.nesting == 1 and token.level >= MAX_NESTING - 1:
-            line = token.map[0] + 1 if token.map else None
-            return [
-                error(
-                    "SECTION-NESTING",
-                    f"lists, quotes or callouts are nested too deeply here "
-                    f"(more than {MAX_NESTING} levels of markup)",
-                    file,
-                    line,
-                    hint="flatten the structure: readers cannot follow such nesting either",
-                )
-            ]
+        if deepest > MAX_INLINE_NESTING:
+            message = "emphasis, links or other inline markup nested more than "
+            message += f"{MAX_INLINE_NESTING} deep"
+            hint = "unbalanced `*` or `_`? Escape literal ones as `\\*`"
+        elif container and token.nesting == 1 and token.level >= MAX_NESTING - 1:
+            message = "lists, quotes or callouts are nested too deeply here "
+            message += f"(more than {MAX_NESTING} levels of markup)"
+            hint = "flatten the structure: readers cannot follow such nesting either"
+        else:
+            continue
+        line = token.map[0] + 1 if token.map else None
+        return [error("SECTION-NESTING", message, file, line, hint=hint)]
     return []
 
 
