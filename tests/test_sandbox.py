@@ -266,3 +266,13 @@ def test_the_audit_hook_sees_every_read(make_project: MakeProject, opened: list[
     build(root, ["html"])
     names = {Path(p).name for p in opened}
     assert {"publication.yaml", "01-first.md", "custom.css", "dot.png"} <= names
+
+
+def test_a_missing_resource_in_the_pdf_names_it(make_project: MakeProject) -> None:
+    root = make_project({"source/01-a.md": "---\ntitle: A\n---\n\n![map](images/none.png)\n"})
+    with pytest.raises(MxError) as exc:
+        build(root, ["pdf"])
+    [diagnostic] = exc.value.diagnostics
+    assert "images/none.png" in diagnostic.message
+    if isinstance(exc.value, RenderError):  # before source-stage image checks exist
+        assert diagnostic.message == "cannot read images/none.png: no such file"

@@ -57,12 +57,15 @@ def _fetcher_class() -> type:
             path = Path(unquote(parts.path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FatalURLFetchingError(f"refused to read {path}: outside the project")
+            shown = path.relative_to(self.roots[0]) if path.is_relative_to(self.roots[0]) else path
+            if not path.exists():
+                raise FatalURLFetchingError(f"cannot read {shown}: no such file")
             if not path.is_file():  # a directory or a named pipe (which would block)
-                raise FatalURLFetchingError(f"cannot read {path}: not a regular file")
+                raise FatalURLFetchingError(f"cannot read {shown}: not a regular file")
             try:
                 body = path.read_bytes()
             except OSError as exc:
-                raise FatalURLFetchingError(f"cannot read {path}: {exc.strerror}") from exc
+                raise FatalURLFetchingError(f"cannot read {shown}: {exc.strerror}") from exc
             return URLFetcherResponse(path.as_uri(), body)
 
     return ProjectFetcher
