@@ -540,6 +540,25 @@ def test_usage_errors_exit_2(make_project: MakeProject) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("yesterday", "invalid literal for int() with base 10: 'yesterday'"),
+        ("99999999999999", "year 3170843 is out of range"),
+    ],
+)
+def test_bad_source_date_epoch_is_a_usage_error(
+    value: str, reason: str, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    code, stderr = _build(make_project({}), "-f", "pdf")  # WeasyPrint would fail on it too
+    assert (code, stderr) == (
+        2,
+        f"error: SOURCE-DATE-EPOCH SOURCE_DATE_EPOCH={value!r} is not a usable time: {reason}\n"
+        "  hint: set it to whole seconds since 1970-01-01 UTC, or unset it\n",
+    )
+
+
 def test_internal_error_is_one_line_and_exit_70(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,10 +40,23 @@ class BuildResult:
 
 def build_time(publication: Publication) -> dt.datetime:
     """The one timestamp every output records: ``SOURCE_DATE_EPOCH`` when set (reproducible
-    builds), else midnight UTC of the publication date. Never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    builds), else midnight UTC of the publication date. Never the clock.
+
+    Raises UsageError for a malformed or out-of-range ``SOURCE_DATE_EPOCH`` (as the
+    reproducible-builds specification asks) instead of ignoring it.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise UsageError(
+                error(
+                    "SOURCE-DATE-EPOCH",
+                    f"SOURCE_DATE_EPOCH={epoch!r} is not a usable time: {exc}",
+                    hint="set it to whole seconds since 1970-01-01 UTC, or unset it",
+                )
+            ) from exc
     date = publication.metadata.date
     return dt.datetime(date.year, date.month, date.day)
 
@@ -86,6 +99,7 @@ def build(
     project, publication = load(project_dir)
     target = Path(out_dir) if out_dir else project.build_dir
     check_writable(target)
+    build_time(publication)  # a bad SOURCE_DATE_EPOCH stops the build before any render
     env = environment(project)
     slug = publication.metadata.slug
     outputs: list[Output] = []
