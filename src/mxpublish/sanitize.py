@@ -22,78 +22,21 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from mxpublish.errors import Diagnostic, error
 
+# fmt: off
 #: Elements allowed in raw HTML written inside a paragraph (phrasing content only, so the
 #: paragraph markdown wraps around them stays valid).
-INLINE_TAGS = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "bdi",
-        "bdo",
-        "br",
-        "cite",
-        "code",
-        "del",
-        "dfn",
-        "em",
-        "i",
-        "ins",
-        "kbd",
-        "mark",
-        "q",
-        "rp",
-        "rt",
-        "ruby",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "sup",
-        "time",
-        "u",
-        "var",
-        "wbr",
-    ]
-)
+INLINE_TAGS = frozenset([
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd",
+    "mark", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup",
+    "time", "u", "var", "wbr",
+])
 #: Elements allowed in raw HTML blocks: the inline ones plus flow content.
-BLOCK_TAGS = INLINE_TAGS | frozenset(
-    [
-        "blockquote",
-        "caption",
-        "col",
-        "colgroup",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "li",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
+BLOCK_TAGS = INLINE_TAGS | frozenset([
+    "blockquote", "caption", "col", "colgroup", "dd", "details", "div", "dl", "dt",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre",
+    "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+])
+# fmt: on
 _ATTRIBUTES = {
     "*": {"class", "title", "lang", "dir"},
     "a": {"href"},
