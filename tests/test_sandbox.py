@@ -276,3 +276,31 @@ def test_a_missing_resource_in_the_pdf_names_it(make_project: MakeProject) -> No
     assert "images/none.png" in diagnostic.message
     if isinstance(exc.value, RenderError):  # before source-stage image checks exist
         assert diagnostic.message == "cannot read images/none.png: no such file"
+
+
+@pytest.mark.slow
+def test_a_stylesheet_image_in_the_project_is_inlined_in_every_edition(
+    make_project: MakeProject,
+) -> None:
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from helpers import run_epubcheck
+
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(png, format="PNG")
+    root = make_project(
+        {
+            "styles/custom.css": "h2 { background: url(rule.png) no-repeat; }\n",
+            "styles/rule.png": png.getvalue(),
+        }
+    )
+    outputs = {o.format: o.path for o in build(root, ["epub", "html"]).outputs}
+    with zipfile.ZipFile(outputs["epub"]) as archive:
+        css = archive.read("EPUB/styles/epub.css").decode()
+    assert 'url("data:image/png;base64,' in css and "rule.png" not in css
+    assert 'url("data:image/png;base64,' in outputs["html"].read_text(encoding="utf-8")
+    report = run_epubcheck(outputs["epub"])
+    assert (report.fatals, report.errors, report.warnings) == (0, 0, 0), report.messages
