@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from helpers import REPO
 
@@ -18,6 +20,17 @@ date: 2024-05-01
 language: en-US
 identifier: urn:uuid:12345678-1234-5678-1234-567812345678
 """
+
+# Hypothesis profiles: CI runs a few hundred examples, reproducibly; `thorough` runs thousands
+# with fresh randomness (HYPOTHESIS_PROFILE=thorough; see docs/errors.md).
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, derandomize=True, suppress_health_check=_SLOW_OK
+)
+settings.register_profile(
+    "thorough", max_examples=3000, deadline=None, suppress_health_check=_SLOW_OK
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 MakeProject = Callable[[dict[str, str | bytes]], Path]
 

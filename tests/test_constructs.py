@@ -268,8 +268,8 @@ def test_image_problems_are_reported_together_with_lines(make_project: MakeProje
         ("IMAGE-ALT", "source/01-a.md", 5),
         ("IMAGE-MISSING", "source/01-a.md", 7),
         ("IMAGE-TYPE", "source/01-a.md", 8),
+        ("IMAGE-REMOTE", "source/01-a.md", 10),  # one line: sorted by code
         ("SANDBOX-ESCAPE", "source/01-a.md", 10),
-        ("IMAGE-REMOTE", "source/01-a.md", 10),
         ("IMAGE-TYPE", "source/01-a.md", 12),
     ]
     messages = [d.message for d in exc.value.diagnostics]

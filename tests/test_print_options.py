@@ -17,7 +17,7 @@ from conftest import MINIMAL_CONFIG, MakeProject
 from helpers import epub_xml, run_epubcheck
 from mxpublish.build import build
 from mxpublish.cli import main
-from mxpublish.errors import ProjectError, SourceError
+from mxpublish.errors import SourceError, UsageError
 from mxpublish.render.impose import booklet_order
 
 OPF = "{http://www.idpf.org/2007/opf}"
@@ -83,7 +83,7 @@ def test_paper_sizes(
 
 
 def test_bad_paper_is_a_clear_error(make_project: MakeProject, tmp_path: Path) -> None:
-    with pytest.raises(ProjectError, match="not letter, a4 or two lengths"):
+    with pytest.raises(UsageError, match="not letter, a4 or two lengths"):
         build(make_project({}), ["pdf"], tmp_path, paper="A5")
     root = make_project({"source/publication.yaml": MINIMAL_CONFIG + "paper: huge\n"})
     with pytest.raises(SourceError) as exc:

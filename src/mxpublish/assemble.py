@@ -4,7 +4,9 @@ files and the single-file web edition. Section bodies are inserted as data, neve
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -15,12 +17,13 @@ import jinja2
 from markupsafe import Markup
 
 from mxpublish import __version__
-from mxpublish.config import slugify
-from mxpublish.errors import SourceError, error
+from mxpublish.config import decode_text, slugify
+from mxpublish.errors import SandboxError, SourceError, error
 from mxpublish.fonts import FontFace, font_face_css
 from mxpublish.model import Asset, PageStart, Publication, Section
 from mxpublish.pagebreaks import add_page_breaks, page_list
 from mxpublish.project import Project
+from mxpublish.styles import inline_resources
 
 THEME = resources.files("mxpublish").joinpath("theme")
 _HREF_RE = re.compile(r'href="#([^"]+)"')
@@ -40,7 +43,10 @@ class XhtmlDocument:
 
 def environment(project: Project) -> jinja2.Environment:
     """Project ``templates/`` first, then the theme; ``!theme/x`` reaches the original of an
-    overridden template so a project file can extend it. Autoescape and undefined-is-error."""
+    overridden template so a project file can extend it. Autoescape and undefined-is-error.
+
+    Raises SandboxError if a file under ``templates/`` links to a file outside the project."""
+    _refuse_links_out(project, project.templates_dir)
     theme_loader = jinja2.FileSystemLoader(str(THEME.joinpath("templates")))
     loader = jinja2.ChoiceLoader(
         [
@@ -55,6 +61,7 @@ def environment(project: Project) -> jinja2.Environment:
     env.filters["longdate"] = long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
     env.globals["version"] = __version__
+    env.extend(mx_project_root=str(project.root))  # for messages only; not seen by templates
     return env
 
 
@@ -72,20 +79,28 @@ def stylesheet(project: Project, medium: str) -> str:
     parts = []
     for name in ("base.css", "code.css", f"{medium}.css", "custom.css"):
         own = project.styles_dir / name
-        if own.is_file() and project.contains(own):
-            parts.append(_read_style(own, project))
+        _refuse_links_out(project, own)
+        if own.is_file():
+            parts.append(inline_resources(_read_style(own, project), own, project))
         elif name != "custom.css":
             parts.append(THEME.joinpath("styles", name).read_text(encoding="utf-8"))
     return "\n".join(parts)
 
 
 def _read_style(path: Path, project: Project) -> str:
+    file = project.relative(path)
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(
-            error("STYLE-UNREADABLE", f"cannot read stylesheet: {exc}", project.relative(path))
-        ) from exc
+        return decode_text(path.read_bytes(), file)
+    except OSError as exc:
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
+
+
+def _refuse_links_out(project: Project, path: Path) -> None:
+    """``path`` and, for a directory, everything under it must resolve inside the project."""
+    found = sorted([path, *path.rglob("*")] if path.is_dir() else [path])
+    problems = [problem for p in found if (problem := project.link_out(p))]
+    if problems:
+        raise SandboxError(problems)
 
 
 def fonts_css(url_for: Callable[[FontFace], str]) -> str:
@@ -96,8 +111,18 @@ def _render(env: jinja2.Environment, name: str, **context: object) -> str:
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as exc:
-        file = getattr(exc, "filename", None) or name
+        file = getattr(exc, "filename", None)
         line = getattr(exc, "lineno", None)
+        if file is None:  # a runtime error: Jinja2 puts the template's frames in the traceback
+            frames = [
+                (frame.f_code.co_filename, number)
+                for frame, number in traceback.walk_tb(exc.__traceback__)
+                if frame.f_code.co_filename.endswith(".j2")
+            ]
+            file, line = frames[-1] if frames else (name, None)
+        root = str(getattr(env, "mx_project_root", ""))
+        if root and file.startswith(root + os.sep):
+            file = file[len(root) + 1 :]
         raise SourceError(error("TEMPLATE", f"template error: {exc}", file, line)) from exc
 
 

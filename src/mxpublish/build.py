@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mxpublish.cache import BuildCache, CachedOutput, fingerprint
-from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
+from mxpublish.errors import Diagnostic, SourceError, UsageError, error, warning
 from mxpublish.fonts import FACES
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
-from mxpublish.project import Project, atomic_write, find_project
+from mxpublish.project import Project, atomic_write, check_writable, find_project
 
 if TYPE_CHECKING:
     import jinja2
@@ -74,20 +74,32 @@ class _Options:
 
 def build_time(publication: Publication) -> dt.datetime:
     """The one timestamp every output records: ``SOURCE_DATE_EPOCH`` when set (reproducible
-    builds), else midnight UTC of the publication date. Never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    builds), else midnight UTC of the publication date. Never the clock.
+
+    Raises UsageError for a malformed or out-of-range ``SOURCE_DATE_EPOCH`` (as the
+    reproducible-builds specification asks) instead of ignoring it.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise UsageError(
+                error(
+                    "SOURCE-DATE-EPOCH",
+                    f"SOURCE_DATE_EPOCH={epoch!r} is not a usable time: {exc}",
+                    hint="set it to whole seconds since 1970-01-01 UTC, or unset it",
+                )
+            ) from exc
     date = publication.metadata.date
     return dt.datetime(date.year, date.month, date.day)
 
 
 def load(project_dir: Path | str) -> tuple[Project, Publication]:
-    from mxpublish.markdown import create_parser
     from mxpublish.source import load_publication
 
     project = find_project(project_dir)
-    return project, load_publication(project, create_parser())
+    return project, load_publication(project)
 
 
 _IMAGE_TYPES = {
@@ -97,6 +109,15 @@ _IMAGE_TYPES = {
     ".gif": "image/gif",
     ".svg": "image/svg+xml",
 }
+
+#: Text (in characters) above which an EPUB-only build does not lay out the print edition
+#: just for its page list (about 1,200 printed pages of the briefing's design).
+MAX_LAYOUT_FOR_PAGE_LIST = 3_000_000
+
+
+def _text_size(publication: Publication) -> int:
+    return sum(len(section.text) for section in publication.sections)
+
 
 #: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
 PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
@@ -108,7 +129,7 @@ def _paper_css(value: str) -> str:
     try:
         return paper_css(value)
     except ValueError as exc:
-        raise ProjectError(error("PAPER", str(exc))) from exc
+        raise UsageError(error("PAPER", str(exc))) from exc
 
 
 def _cover(project: Project, publication: Publication) -> tuple[str, str, bytes]:
@@ -156,7 +177,7 @@ def build(
     wanted = [f for f in FORMATS if f in set(formats)]
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ProjectError(
+        raise UsageError(
             error(
                 "FORMAT-UNKNOWN",
                 f"unknown format {sorted(unknown)[0]!r}",
@@ -175,7 +196,7 @@ def build(
         name: fingerprint(project.root, fonts, options.key(name), _UNUSED_STYLES[name])
         for name in [*products, "layout"]
     }
-    cache = BuildCache(target)
+    cache = BuildCache(project.root, target)
     done: dict[str, list[Output]] = {}
     if use_cache:
         for name in products:
@@ -189,6 +210,8 @@ def build(
     if stale:
         stages.start("load")
         _, publication = load(project.root)
+        check_writable(target)
+        build_time(publication)  # a bad SOURCE_DATE_EPOCH stops the build before any render
         if paper is not None:
             meta = replace(publication.metadata, paper=paper)
             publication = replace(publication, metadata=meta)
@@ -254,6 +277,17 @@ def _render_stale(
             cached = cache.page_map(keys["layout"])
             if cached is not None:
                 page_starts = tuple(PageStart(**start) for start in cached)
+            elif _text_size(publication) > MAX_LAYOUT_FOR_PAGE_LIST:
+                page_starts = ()
+                diagnostics.append(
+                    warning(
+                        "EPUB-NO-PAGE-LIST",
+                        "the EPUB has no print page list: laying out "
+                        f"{_text_size(publication) // 1_000_000} MB of text for print only to "
+                        "number its pages would take minutes and gigabytes",
+                        hint="build the PDF in the same run (or before) to get the page list",
+                    )
+                )
         if needs_pdf or ("epub" in stale and page_starts is None):
             stages.start("pdf" if "pdf" in stale else "epub")
             result = _print_layout(project, publication, options, modified, write=needs_pdf)

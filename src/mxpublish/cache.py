@@ -4,7 +4,8 @@ Inputs are fingerprinted by content (every file under ``source/``, ``styles/`` a
 ``templates/``, the theme shipped with the package, the font files, the mxpublish version,
 ``SOURCE_DATE_EPOCH`` and the build options), never by modification time alone, so a touched
 but unchanged file costs nothing and a changed one is always seen. The manifest and the cached
-print page map live in ``<output dir>/.mxpublish-cache/``; deleting it forces a full build.
+print page map live in ``<project>/.mxpublish-cache/<output dir key>/``, beside the sources
+rather than among the outputs to distribute; deleting it forces a full build.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ def _hash_tree(root: Path, digest: Any, skip_names: Collection[str] = ()) -> Non
         if CACHE_DIRNAME in path.parts or path.name in skip_names:
             continue
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"<unreadable>")  # the loader reports it, with its name
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,8 +86,9 @@ class BuildCache:
     """The manifest of one output directory: per product, the fingerprint it was built from
     and the digest of each file it wrote (a file edited or deleted since is rebuilt)."""
 
-    def __init__(self, out_dir: Path):
-        self.dir = out_dir / CACHE_DIRNAME
+    def __init__(self, project_root: Path, out_dir: Path):
+        key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]
+        self.dir = project_root / CACHE_DIRNAME / key
         try:
             entries = json.loads((self.dir / _MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):

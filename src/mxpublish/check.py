@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mxpublish.errors import Diagnostic, Severity, SourceError
+from mxpublish.assemble import environment, stylesheet
+from mxpublish.errors import Diagnostic, SandboxError, Severity, SourceError
 from mxpublish.model import Block, Publication, Section
 from mxpublish.project import find_project
 from mxpublish.source import load_publication
@@ -470,7 +471,12 @@ def check_project(project_dir: Path | str, *, release: bool = False) -> list[Dia
     project = find_project(project_dir)
     try:
         publication = load_publication(project)
-    except SourceError as exc:
+        # Read the templates and every edition's stylesheet as a build would, so sandbox
+        # and resource errors in them show without rendering.
+        environment(project)
+        for medium in ("print", "epub", "web"):
+            stylesheet(project, medium)
+    except (SourceError, SandboxError) as exc:
         return sorted(exc.diagnostics, key=Diagnostic.sort_key)
     return lint(publication, release=release)
 

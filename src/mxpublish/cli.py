@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -34,10 +35,24 @@ def _echo_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) ->
         click.echo(diagnostic.format(), err=True)
 
 
+#: Exit code of an unexpected exception (a bug), as sysexits.h's EX_SOFTWARE.
+EXIT_INTERNAL = 70
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # so `kill` cleans up temporary files like Ctrl-C does
+
+
 class _Group(click.Group):
-    """Turns MxError into ``file:line: message`` on stderr and exit 1, unless --debug."""
+    """Turns MxError into ``file:line: message`` on stderr and its exit code (1, or 2 for
+    usage errors); Ctrl-C and SIGTERM into exit 130; any other exception into a one-line
+    "internal error" and exit 70. ``--debug`` adds the traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
+        try:
+            previous = signal.signal(signal.SIGTERM, _terminate)
+        except ValueError:  # not the main thread: leave signals alone
+            previous = None
         try:
             return super().invoke(ctx)
         except MxError as exc:
@@ -48,6 +63,19 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; previous outputs are untouched", err=True)
             ctx.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo(
+                "  this is a bug in mxpublish; run with --debug to see the traceback", err=True
+            )
+            ctx.exit(EXIT_INTERNAL)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=_Group, epilog=EXAMPLES)

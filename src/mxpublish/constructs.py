@@ -59,8 +59,15 @@ def use_constructs(md: MarkdownIt) -> None:
         md.add_render_rule(name, rule)
 
 
-def render_section(md: MarkdownIt, tokens: Sequence[Token], doc_id: str, state: RenderState) -> str:
-    """Render one section's tokens for ``state.medium``, advancing ``state``'s numbers."""
+def render_section(
+    md: MarkdownIt,
+    tokens: Sequence[Token],
+    doc_id: str,
+    state: RenderState,
+    found: dict[str, Any] | None = None,
+) -> str:
+    """Render one section's tokens for ``state.medium``, advancing ``state``'s numbers.
+    What the renderer noted on the way (e.g. ``raw_images``) is copied into ``found``."""
     if state.notes_per_section:
         state.notes = 0
     bodies = note_bodies(tokens)
@@ -71,6 +78,8 @@ def render_section(md: MarkdownIt, tokens: Sequence[Token], doc_id: str, state: 
     html = md.renderer.render(tokens, md.options, env)
     if state.medium == SCREEN:
         state.notes += len(bodies)
+    if found is not None:
+        found.update({k: v for k, v in env.items() if not k.startswith("mx") and k != "docId"})
     return html
 
 

@@ -96,6 +96,12 @@ class MxError(Exception):
         return (type(self), (self.diagnostics,))
 
 
+class UsageError(MxError):
+    """The caller asked for something that does not exist (a format, a PDF variant)."""
+
+    exit_code = 2
+
+
 class ProjectError(MxError):
     """The project directory itself is unusable (not found, no publication.yaml)."""
 

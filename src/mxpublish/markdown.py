@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -21,27 +23,40 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from mxpublish.constructs import use_constructs
 from mxpublish.highlight import highlight_code
+from mxpublish.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
 
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
 CALLOUTS = {"note": "Note", "warning": "Warning", "summary": "Key points"}
+#: markdown-it's depth limit for nested blocks (a list level counts two); text nested deeper
+#: would be dropped by the parser, so source.py reports it as an error instead.
+MAX_NESTING = 40
 
 
 def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     """Build the parser every section goes through.
 
-    Raw HTML is escaped unless ``allow_html``; ``xhtmlOut`` keeps void elements self-closed so
-    the fragment is valid inside EPUB XHTML as well as HTML.
+    Raw HTML is escaped unless ``allow_html``, and then cleaned by nh3 (sanitize.py);
+    ``xhtmlOut`` keeps void elements self-closed so the fragment is valid inside EPUB XHTML
+    as well as HTML.
     """
     md = MarkdownIt(
         "commonmark",
-        {"typographer": True, "html": allow_html, "xhtmlOut": True, "highlight": highlight_code},
+        {
+            "typographer": True,
+            "html": allow_html,
+            "xhtmlOut": True,
+            "maxNesting": MAX_NESTING,
+            "highlight": highlight_code,
+        },
+        renderer_cls=SanitizingRenderer if allow_html else RendererHTML,
     )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
+    md.core.ruler.before("footnote_tail", "footnote_audit", _footnote_audit)
     md.use(deflist_plugin)
-    md.use(attrs_plugin)
-    md.use(attrs_block_plugin)
+    md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES)
+    md.use(attrs_block_plugin, allowed=MARKDOWN_ATTRIBUTES)
     md.use(tasklists_plugin)
     md.use(sub_plugin)
     md.use(superscript_plugin)
@@ -56,6 +71,32 @@ def _line_block_renderer(
     self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
 ) -> str:
     return '<div class="line-block">\n' if tokens[idx].nesting == 1 else "</div>\n"
+
+
+def _footnote_audit(state: StateCore) -> None:
+    """Note in ``env["footnote_problems"]`` what markdown-it-footnote drops without a word: a
+    label defined twice (the last definition wins) and definitions that are never referenced.
+    Each entry is ``(kind, label, line, first_line)`` with 1-based lines."""
+    defined: dict[str, int | None] = {}
+    problems = state.env.setdefault("footnote_problems", [])
+    for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            label = str(token.meta["label"])
+            line = token.map[0] + 1 if token.map else None
+            if label in defined:
+                problems.append(("duplicate", label, line, defined[label]))
+            else:
+                defined[label] = line
+    referenced = {
+        str(child.meta.get("label"))
+        for token in state.tokens
+        if token.type == "inline"
+        for child in token.children or []
+        if child.type == "footnote_ref"
+    }
+    for label, line in defined.items():
+        if label not in referenced:
+            problems.append(("unused", label, line, None))
 
 
 def _callout_renderer(name: str, label: str) -> Any:

@@ -46,6 +46,7 @@ class Metadata:
     footnote_numbering: str = "document"
     print_urls: str = "footnote"
     figure_numbers: bool = False
+    allow_html: bool = False
 
     @property
     def running_title(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -20,13 +21,23 @@ from mxpublish.config import (
     validate_mapping,
 )
 from mxpublish.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
-from mxpublish.errors import Diagnostic, SourceError, error, raise_if_errors
-from mxpublish.markdown import create_parser, inline_text, typeset
+from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
+from mxpublish.markdown import MAX_NESTING, create_parser, inline_text, typeset
 from mxpublish.model import STATUSES, Asset, Block, Heading, Metadata, Publication, Section
 from mxpublish.project import Project
+from mxpublish.sanitize import RawImage, check_attributes
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+#: Larger sections are refused before they are read: a 10 MB section takes ~6 minutes and
+#: ~1.7 GB to lay out as a PDF, and memory grows with the size.
+MAX_SECTION_BYTES = 16_000_000
+#: Inline markup nested deeper than this (``***...***``) is refused; see _nesting_problems.
+MAX_INLINE_NESTING = 20
+#: Elements nested deeper than this (raw HTML can nest without markdown's limits) are refused.
+MAX_HTML_DEPTH = 100
+_ELEMENT_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
+_VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "input", "meta", "link", "source"})
 _MD_LINK_RE = re.compile(r"^(?P<file>[^/:#?]+\.md)?(?:#(?P<anchor>.*))?$")
 
 SECTION_SCHEMA = {
@@ -52,6 +63,7 @@ class _Draft:
     lines: tuple[str, ...] = ()
     targets: list[str] = field(default_factory=list)  # ids of figures and tables
     assets: tuple[Asset, ...] = ()
+    raw_images: list[RawImage] = field(default_factory=list)  # <img> in allowed raw HTML
 
 
 def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
@@ -66,7 +78,7 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
-    md = md or create_parser()
+    md = md or create_parser(allow_html=metadata is not None and metadata.allow_html)
     try:
         sections = load_sections(project, md, metadata)
     except SourceError as exc:
@@ -100,6 +112,7 @@ def load_sections(
         )
     drafts: list[_Draft] = []
     numbers: dict[int, str] = {}
+    failed: set[str] = set()  # names of sections that did not parse: links to them go unchecked
     for path in paths:
         file = project.relative(path)
         match = SECTION_FILE_RE.match(path.name)
@@ -124,17 +137,92 @@ def load_sections(
             )
         numbers[number] = file
         try:
+            _check_file(project, path, file)
             drafts.append(_parse(path, file, number, match.group(2), md, project))
         except SourceError as exc:
             problems.extend(exc.diagnostics)
-    raise_if_errors(problems)
+            failed.add(path.name)
     drafts.sort(key=lambda d: (d.number, d.name))
     problems.extend(_assign_ids(drafts))
-    raise_if_errors(problems)
-    problems.extend(_resolve_links(drafts))
-    raise_if_errors(problems)
+    problems.extend(_resolve_links(drafts, frozenset(failed)))
+    raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
     screen, paper = _render_states(metadata)
-    return tuple(_render(draft, md, screen, paper) for draft in drafts)
+    sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
+    for draft, section in zip(drafts, sections, strict=True):
+        problems.extend(_raw_image_problems(project, draft))
+        if _html_depth(section.html) > MAX_HTML_DEPTH:
+            problems.append(
+                error(
+                    "SECTION-NESTING",
+                    f"HTML elements nested more than {MAX_HTML_DEPTH} deep",
+                    draft.file,
+                    hint="simplify the raw HTML",
+                )
+            )
+    raise_if_errors(problems)
+    return sections
+
+
+def _check_file(project: Project, path: Path, file: str) -> None:
+    """A section must be a readable regular file inside the project (a symlink may point
+    elsewhere inside it, never out)."""
+    if not path.exists():
+        raise SourceError(error("SOURCE-UNREADABLE", "cannot read: broken symbolic link", file))
+    link_out = project.link_out(path)
+    if link_out:
+        raise SandboxError(link_out)
+    if not path.is_file():
+        raise SourceError(error("SOURCE-UNREADABLE", "cannot read: not a regular file", file))
+    size = path.stat().st_size
+    if size > MAX_SECTION_BYTES:
+        raise SourceError(
+            error(
+                "SECTION-TOO-LARGE",
+                f"section is {size / 1e6:.1f} MB; the limit is {MAX_SECTION_BYTES // 10**6} MB",
+                file,
+                hint="split it into several section files",
+            )
+        )
+
+
+def _html_depth(html: str) -> int:
+    """Deepest element nesting of a rendered (well-formed) fragment."""
+    depth = deepest = 0
+    for closing, name, self_closing in _ELEMENT_RE.findall(html):
+        if closing:
+            depth -= 1
+        elif not self_closing and name.lower() not in _VOID_TAGS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _raw_image_problems(project: Project, draft: _Draft) -> list[Diagnostic]:
+    """``<img>`` in raw HTML: refused, with the sandbox's reason when it points outside the
+    project or to the network (nothing is read or fetched either way)."""
+    problems: list[Diagnostic] = []
+    for image in draft.raw_images:
+        try:
+            path = project.resolve_inside(
+                image.src, project.source_dir, file=draft.file, line=image.line
+            )
+        except SandboxError as exc:
+            problems.extend(exc.diagnostics)
+            continue
+        if not path.is_file():
+            message = f"image {image.src!r} not found"
+            problems.append(error("RESOURCE-MISSING", message, draft.file, image.line))
+            continue
+        problems.append(
+            error(
+                "HTML-IMG",
+                "images in raw HTML are not supported",
+                draft.file,
+                image.line,
+                hint=f"write it in Markdown: ![alt text]({image.src})",
+            )
+        )
+    return problems
 
 
 def _render_states(metadata: Metadata | None) -> tuple[RenderState, RenderState]:
@@ -162,7 +250,17 @@ def _parse(
     except OSError as exc:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
     text = decode_text(raw, file)
-    tokens = md.parse(text)
+    if not text.strip():
+        raise SourceError(
+            error(
+                "SECTION-EMPTY",
+                "section file is empty",
+                file,
+                hint="add `---`, `title: Your title`, `---` and the text, or delete the file",
+            )
+        )
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
     if not tokens or tokens[0].type != "front_matter":
         raise SourceError(
             error(
@@ -186,8 +284,12 @@ def _parse(
                 lines.get("id"),
             )
         )
-    if not any(t.type == "inline" and t.content.strip() for t in tokens) and not any(
-        t.type in ("fence", "code_block", "hr") for t in tokens
+    nesting = _nesting_problems(tokens, file)
+    problems.extend(nesting)
+    if (
+        not nesting
+        and not any(t.type == "inline" and t.content.strip() for t in tokens)
+        and not any(t.type in ("fence", "code_block", "hr", "html_block") for t in tokens)
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
@@ -206,6 +308,15 @@ def _parse(
                     hint="the section title comes from front matter `title`; use `##` inside",
                 )
             )
+    problems.extend(check_attributes(tokens, file))
+    for kind, label, line, first in env.get("footnote_problems", []):
+        if kind == "duplicate":
+            message = f"footnote [^{label}] is defined twice (first on line {first})"
+            hint = "give each note its own label"
+        else:
+            message = f"footnote [^{label}] is never referenced, so its text would not appear"
+            hint = f"cite it in the text with [^{label}], or delete it"
+        problems.append(error("FOOTNOTE-" + kind.upper(), message, file, line, hint=hint))
     raise_if_errors(problems)
     written = tuple(text.removesuffix("\n").split("\n"))
     return _Draft(
@@ -251,6 +362,31 @@ def _note_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
                 )
                 break
     return problems
+
+
+def _nesting_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
+    """markdown-it silently drops blocks nested deeper than its limit, and nests emphasis
+    without one (WeasyPrint's layout recursion fails past ~150 levels): report both."""
+    for token in tokens:
+        depth = deepest = 0
+        for child in token.children or []:
+            depth += child.nesting
+            deepest = max(deepest, depth)
+        container = token.type in ("blockquote_open", "list_item_open", "dd_open")
+        container = container or token.type.startswith(("container_", "footnote_reference"))
+        if deepest > MAX_INLINE_NESTING:
+            message = "emphasis, links or other inline markup nested more than "
+            message += f"{MAX_INLINE_NESTING} deep"
+            hint = "unbalanced `*` or `_`? Escape literal ones as `\\*`"
+        elif container and token.nesting == 1 and token.level >= MAX_NESTING - 1:
+            message = "lists, quotes or callouts are nested too deeply here "
+            message += f"(more than {MAX_NESTING} levels of markup)"
+            hint = "flatten the structure: readers cannot follow such nesting either"
+        else:
+            continue
+        line = token.map[0] + 1 if token.map else None
+        return [error("SECTION-NESTING", message, file, line, hint=hint)]
+    return []
 
 
 def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
@@ -308,7 +444,9 @@ def _xml_id(slug: str) -> str:
     return slug if slug[:1].isalpha() else f"s-{slug}"
 
 
-def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
+def _resolve_links(
+    drafts: list[_Draft], unchecked: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
     """Turn links to sections (``02-history.md``) and anchors (``#x``) into ``#final-id``."""
     problems: list[Diagnostic] = []
     by_name = {d.name: d for d in drafts}
@@ -329,6 +467,8 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
                 if token.map:  # where the target is written, when it is on one line
                     line, col = _locate(draft.lines, token.map, f"]({href}")
                     col = col + 2 if col else None
+                if target is None and match.group("file") in unchecked:
+                    continue
                 if target is None:
                     problems.append(
                         error(
@@ -362,7 +502,9 @@ def _resolve_links(drafts: list[_Draft]) -> list[Diagnostic]:
 
 
 def _render(draft: _Draft, md: MarkdownIt, screen: RenderState, paper: RenderState) -> Section:
-    html = render_section(md, draft.tokens, draft.id, screen)
+    found: dict[str, Any] = {}
+    html = render_section(md, draft.tokens, draft.id, screen, found)
+    draft.raw_images = found.get("raw_images", [])
     print_html = render_section(md, draft.tokens, draft.id, paper)
     return Section(
         number=draft.number,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from mxpublish.errors import Diagnostic, RenderError, error, warning
+from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
@@ -125,17 +125,22 @@ def _fetcher_class() -> type:
             parts = urlsplit(url)
             if parts.scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme != "file":
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise FatalURLFetchingError(
                     f"refused to fetch {url!r}: builds never use the network"
                 )
             path = Path(unquote(parts.path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FatalURLFetchingError(f"refused to read {path}: outside the project")
+            shown = path.relative_to(self.roots[0]) if path.is_relative_to(self.roots[0]) else path
+            if not path.exists():
+                raise FatalURLFetchingError(f"cannot read {shown}: no such file")
+            if not path.is_file():  # a directory or a named pipe (which would block)
+                raise FatalURLFetchingError(f"cannot read {shown}: not a regular file")
             try:
                 body = path.read_bytes()
             except OSError as exc:
-                raise FatalURLFetchingError(f"cannot read {path}: {exc.strerror}") from exc
+                raise FatalURLFetchingError(f"cannot read {shown}: {exc.strerror}") from exc
             return URLFetcherResponse(path.as_uri(), body)
 
     return ProjectFetcher
@@ -182,7 +187,7 @@ def render_pdf(
     from weasyprint.urls import FatalURLFetchingError
 
     if variant not in PDF_VARIANTS:
-        raise RenderError(
+        raise UsageError(
             error(
                 "PDF-VARIANT",
                 f"unknown PDF variant {variant!r}",
