@@ -153,3 +153,27 @@ def test_footnote_ids_are_prefixed_by_section(make_project: MakeProject) -> None
     root = make_project({"source/01-a.md": "---\ntitle: A\n---\n\nText[^1].\n\n[^1]: Note.\n"})
     html = _load(root).sections[0].html
     assert 'id="fnref-a-1"' in html or "a-1" in html
+
+
+def test_a_second_load_parses_only_the_changed_section(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mxpublish.markdown import create_parser
+
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\n---\n\nOne [link](02-b.md).\n",
+            "source/02-b.md": "---\ntitle: B\n---\n\nTwo.\n",
+        }
+    )
+    md = create_parser()
+    parsed: list[str] = []
+    real = md.parse
+    monkeypatch.setattr(md, "parse", lambda text, env=None: parsed.append(text) or real(text, env))
+    first = load_publication(Project(root), md)
+    (root / "source" / "02-b.md").write_text("---\ntitle: B\n---\n\nTwo, changed.\n")
+    second = load_publication(Project(root), md)
+    assert [t for t in parsed if "changed" in t] == [parsed[-1]]
+    assert parsed.count(parsed[0]) == 1  # section A came from the memo the second time
+    assert second.sections[0].html == first.sections[0].html  # its link resolved afresh
+    assert "Two, changed." in second.sections[1].html

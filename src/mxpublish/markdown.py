@@ -4,6 +4,7 @@ typographic quotes, rendered to an XHTML-compatible fragment."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,12 +33,14 @@ CALLOUTS = {"note": "Note", "warning": "Warning", "summary": "Key points"}
 MAX_NESTING = 40
 
 
+@functools.lru_cache(maxsize=4)
 def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     """Build the parser every section goes through.
 
     Raw HTML is escaped unless ``allow_html``, and then cleaned by nh3 (sanitize.py);
     ``xhtmlOut`` keeps void elements self-closed so the fragment is valid inside EPUB XHTML
-    as well as HTML.
+    as well as HTML. One parser per configuration serves every build of the process (so
+    watch and serve re-parse only the sections that changed; see source.py).
     """
     md = MarkdownIt(
         "commonmark",
