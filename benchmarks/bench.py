@@ -157,6 +157,9 @@ def main() -> None:
         default=100,
         help="copies of the briefing's sections in the long book",
     )
+    parser.add_argument(
+        "--book-runs", type=int, default=None, help="runs for the long book (default: --runs)"
+    )
     parser.add_argument("--skip-book", action="store_true")
     args = parser.parse_args()
     mx = [str(BIN / "mxpublish")]
@@ -220,7 +223,8 @@ def main() -> None:
                 Command("mxpublish --help", [*mx, "--help"]),
                 Command("mxpublish check", [*mx, "check", str(project)]),
             ]
-        measure(group, args.runs)
+        runs = args.runs if label == "briefing" else (args.book_runs or args.runs)
+        measure(group, runs)
         report(f"{label} ({pdf_pages(out / 'f.pdf')} pages)", group)
         results[label] = {c.name: c for c in group}
 
