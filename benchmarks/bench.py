@@ -185,26 +185,14 @@ def main() -> None:
         out.mkdir()
         markdown = pandoc_markdown(project, out / "pandoc.md")
         html, css = floor_inputs(project, out)
-        clean = ["rm", "-rf", str(out / "mx"), str(project / "build")]
+        # Full builds: the output and the cache (in the project) removed, and --no-cache.
+        clean = ["rm", "-rf", str(out / "mx"), str(project / ".mxpublish-cache")]
+        full = [*mx, "build", str(project), "-q", "--no-cache", "-o", str(out / "mx")]
         group = [
-            Command(
-                "mxpublish all", [*mx, "build", str(project), "-o", str(out / "mx")], prepare=clean
-            ),
-            Command(
-                "mxpublish pdf",
-                [*mx, "build", str(project), "-f", "pdf", "-o", str(out / "mx")],
-                prepare=clean,
-            ),
-            Command(
-                "mxpublish epub",
-                [*mx, "build", str(project), "-f", "epub", "-o", str(out / "mx")],
-                prepare=clean,
-            ),
-            Command(
-                "mxpublish html",
-                [*mx, "build", str(project), "-f", "html", "-o", str(out / "mx")],
-                prepare=clean,
-            ),
+            Command("mxpublish all", full, prepare=clean),
+            Command("mxpublish pdf", [*full, "-f", "pdf"], prepare=clean),
+            Command("mxpublish epub", [*full, "-f", "epub"], prepare=clean),
+            Command("mxpublish html", [*full, "-f", "html"], prepare=clean),
             Command("pandoc epub", [pandoc, str(markdown), "-o", str(out / "p.epub")]),
             Command(
                 "pandoc pdf (weasyprint)",

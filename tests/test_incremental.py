@@ -118,3 +118,19 @@ def test_an_error_in_a_worker_arrives_whole(make_project: MakeProject, tmp_path:
     [diagnostic] = exc.value.diagnostics
     assert (diagnostic.code, diagnostic.file) == ("COVER", "source/publication.yaml")
     assert not (tmp_path / "a-test-publication.epub").exists()
+
+
+def test_no_cache_lays_out_the_print_edition_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(project, out_dir=tmp_path)
+    calls: list[int] = []
+    real = mxpublish.render.pdf.render_pdf
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mxpublish.render.pdf, "render_pdf", counting)
+    build(project, ["epub"], tmp_path, use_cache=False)
+    assert calls == [1]

@@ -216,7 +216,7 @@ def build(
             meta = replace(publication.metadata, paper=paper)
             publication = replace(publication, metadata=meta)
         built, diagnostics = _render_stale(
-            project, publication, stale, target, options, stages, cache, keys, jobs
+            project, publication, stale, target, options, stages, cache, keys, jobs, use_cache
         )
         for name, outputs in built.items():
             done[name] = outputs
@@ -253,8 +253,10 @@ def _render_stale(
     cache: BuildCache,
     keys: dict[str, str],
     jobs: int,
+    use_cache: bool = True,
 ) -> tuple[dict[str, list[Output]], list[Diagnostic]]:
-    """Render the formats in ``stale``; the print layout once, and only if one needs it."""
+    """Render the formats in ``stale``; the print layout once, and only if one needs it
+    (a cached page map serves an EPUB-only build unless ``use_cache`` is off)."""
     slug = publication.metadata.slug
     modified = build_time(publication)
     built: dict[str, list[Output]] = {}
@@ -274,7 +276,7 @@ def _render_stale(
         page_starts: tuple[PageStart, ...] | None = None
         needs_pdf = "pdf" in stale or "booklet" in stale
         if "epub" in stale and not needs_pdf:
-            cached = cache.page_map(keys["layout"])
+            cached = cache.page_map(keys["layout"]) if use_cache else None
             if cached is not None:
                 page_starts = tuple(PageStart(**start) for start in cached)
             elif _text_size(publication) > MAX_LAYOUT_FOR_PAGE_LIST:
