@@ -205,8 +205,12 @@ def main() -> None:
         ]
         if label == "briefing":
             group += [
+                # The untimed prepare builds (the full builds above clear the cache), so the
+                # timed run finds every output up to date.
                 Command(
-                    "mxpublish no-op rebuild", [*mx, "build", str(project), "-o", str(out / "noop")]
+                    "mxpublish no-op rebuild",
+                    [*mx, "build", str(project), "-q", "-o", str(out / "noop")],
+                    prepare=[*mx, "build", str(project), "-q", "-o", str(out / "noop")],
                 ),
                 Command("mxpublish --help", [*mx, "--help"]),
                 Command("mxpublish check", [*mx, "check", str(project)]),
