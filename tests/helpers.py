@@ -207,22 +207,13 @@ def pdf_font_names(path: Path) -> set[str]:
 
 
 def pdf_text_extents(path: Path) -> list[float]:
-    """Each page's horizontal extent of text in points: from the left edge of its leftmost
-    glyph to the right edge of its rightmost one, glyph widths taken from the embedded fonts.
-
-    pypdf measures this for its layout-mode extraction (``text_show_operations`` gives every
-    text run's start ``tx`` and its end after the glyph advances, ``displaced_tx``); its public
-    API returns only the laid-out string, so this reads those measurements directly.
-    """
-    from pypdf._text_extraction import _layout_mode
-    from pypdf.generic import ContentStream
-
-    reader = PdfReader(str(path))
-    extents = []
-    for page in reader.pages:
-        operations = ContentStream(page.get_contents(), reader, "bytes").operations
-        runs = _layout_mode.text_show_operations(iter(operations), page._layout_mode_fonts())
-        runs = [run for run in runs if run["text"].strip()]
-        if runs:
-            extents.append(max(r["displaced_tx"] for r in runs) - min(r["tx"] for r in runs))
-    return extents
+    """Each page's horizontal extent of text in points, from the left edge of its leftmost
+    line to the right edge of its rightmost one (pdfminer's glyph boxes, see pdf_boxes)."""
+    pages: dict[int, list[PdfBox]] = {}
+    for box in pdf_boxes(path):
+        if box.text:
+            pages.setdefault(box.page, []).append(box)
+    return [
+        max(b.right for b in boxes) - min(b.left for b in boxes)
+        for _, boxes in sorted(pages.items())
+    ]
