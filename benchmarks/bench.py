@@ -110,7 +110,7 @@ def pandoc_markdown(project: Path, out: Path) -> Path:
 def floor_inputs(project: Path, out: Path) -> tuple[Path, Path]:
     """mxpublish's own print HTML and CSS, for the WeasyPrint CLI (the floor of the PDF)."""
     sys.path.insert(0, str(REPO / "src"))
-    from mxpublish.assemble import document_html, environment, fonts_css, stylesheet
+    from mxpublish.assemble.documents import document_html, environment, fonts_css, stylesheet
     from mxpublish.build import load
 
     proj, publication = load(project)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from conftest import MINIMAL_CONFIG, MakeProject
-from mxpublish.assemble import document_html, environment, epub_documents, stylesheet
+from mxpublish.assemble.documents import document_html, environment, epub_documents, stylesheet
 from mxpublish.project import Project
-from mxpublish.source import load_publication
+from mxpublish.source.sections import load_publication
 
 TWO_SECTIONS = {
     "source/01-a.md": "---\ntitle: A <b>&</b>\n---\n\nSee [B's part](02-b.md#part).\n",

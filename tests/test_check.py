@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import MakeProject
 from mxpublish.check import RULES, lint
 from mxpublish.project import Project
-from mxpublish.source import load_publication
+from mxpublish.source.sections import load_publication
 
 
 def _lint(root):  # type: ignore[no-untyped-def]

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from conftest import MINIMAL_CONFIG, MakeProject
-from mxpublish.config import decode_text, load_metadata, slugify
 from mxpublish.errors import SourceError
 from mxpublish.project import Project
+from mxpublish.source.metadata import decode_text, load_metadata, slugify
 
 
 def _codes(exc: pytest.ExceptionInfo[SourceError]) -> list[tuple[str, int | None]]:

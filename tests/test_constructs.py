@@ -11,13 +11,13 @@ from click.testing import CliRunner
 
 from conftest import MINIMAL_CONFIG, MakeProject
 from helpers import GIF, PNG, SVG, XHTML
-from mxpublish.assemble import environment, epub_documents
+from mxpublish.assemble.documents import environment, epub_documents
 from mxpublish.check import lint
 from mxpublish.cli import main
 from mxpublish.errors import SourceError
 from mxpublish.model import Publication, Section
 from mxpublish.project import Project
-from mxpublish.source import load_publication
+from mxpublish.source.sections import load_publication
 
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 

@@ -6,7 +6,7 @@ import io
 
 from fontTools.ttLib import TTFont
 
-from mxpublish.fonts import FACES, font_dirs, font_face_css, subset
+from mxpublish.assemble.fonts import FACES, font_dirs, font_face_css, subset
 
 
 def test_every_face_is_an_installed_file() -> None:

@@ -17,9 +17,9 @@ from pypdf import PdfReader
 from conftest import MakeProject
 from helpers import XHTML, element_text, epub_xml, letters, pdf_text_extents, run_epubcheck
 from mxpublish.errors import SourceError
-from mxpublish.markdown import MAX_NESTING
 from mxpublish.project import Project
-from mxpublish.source import MAX_SECTION_BYTES, load_publication
+from mxpublish.source.markdown import MAX_NESTING
+from mxpublish.source.sections import MAX_SECTION_BYTES, load_publication
 
 SLUG = "a-test-publication"
 WORDS = ["troops", "border", "mission", "training", "cartel", "policy", "congress", "aid"]

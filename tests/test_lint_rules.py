@@ -13,9 +13,9 @@ from conftest import MINIMAL_CONFIG, MakeProject
 from mxpublish.check import RULES, all_rules, check_project, lint
 from mxpublish.cli import main
 from mxpublish.errors import MxError
-from mxpublish.markdown import create_parser
 from mxpublish.project import Project
-from mxpublish.source import load_publication
+from mxpublish.source.markdown import create_parser
+from mxpublish.source.sections import load_publication
 
 PNG = b"\x89PNG\r\n\x1a\n"  # the checker looks for the file, not inside it
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from mxpublish.authoring.scaffold import create_project
+from mxpublish.authoring.serve import EVENTS_PATH, serve
+from mxpublish.authoring.watch import Rebuild, affected_formats, watch
 from mxpublish.build import build
-from mxpublish.preview import EVENTS_PATH, serve
 from mxpublish.project import Project
-from mxpublish.scaffold import create_project
-from mxpublish.watch import Rebuild, affected_formats, watch
 
 WAIT = 60.0  # seconds to wait for a process or a page before failing (a bound, not a measure)
 CHROMIUM_FLAGS = [

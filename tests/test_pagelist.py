@@ -10,8 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from helpers import EPUB_NS, XHTML, epub_xml, letters, pdf_body_text
+from mxpublish.assemble.pagebreaks import add_page_breaks, page_list
 from mxpublish.model import PageStart
-from mxpublish.pagebreaks import add_page_breaks, page_list
 
 pytestmark = pytest.mark.slow
 OPF = "{http://www.idpf.org/2007/opf}"

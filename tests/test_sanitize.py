@@ -12,7 +12,7 @@ import pytest
 from conftest import MINIMAL_CONFIG, MakeProject
 from helpers import run_epubcheck
 from mxpublish.build import build
-from mxpublish.markdown import create_parser
+from mxpublish.source.markdown import create_parser
 
 HTML_ON = MINIMAL_CONFIG + "allow_html: true\n"
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import MakeProject
 from mxpublish.errors import SourceError
 from mxpublish.project import Project
-from mxpublish.source import load_publication
+from mxpublish.source.sections import load_publication
 
 
 def _load(root):  # type: ignore[no-untyped-def]
@@ -158,7 +158,7 @@ def test_footnote_ids_are_prefixed_by_section(make_project: MakeProject) -> None
 def test_a_second_load_parses_only_the_changed_section(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mxpublish.markdown import create_parser
+    from mxpublish.source.markdown import create_parser
 
     root = make_project(
         {

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from helpers import REPO, epub_xml, letters, pdf_body_text, run_epubcheck
+from mxpublish.authoring.scaffold import TEMPLATES
 from mxpublish.build import build
 from mxpublish.check import check_project
 from mxpublish.cli import main
-from mxpublish.scaffold import TEMPLATES
 
 pytestmark = pytest.mark.slow
 README = REPO / "README.md"

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import MINIMAL_CONFIG, MakeProject
+from mxpublish.authoring.settings import resolve
+from mxpublish.authoring.terminal import NORMAL, VERBOSE, Reporter, human_size
 from mxpublish.build import Output, build
 from mxpublish.cli import main
 from mxpublish.errors import ProjectError, SourceError
 from mxpublish.progress import StageEvent
-from mxpublish.settings import resolve
-from mxpublish.terminal import NORMAL, VERBOSE, Reporter, human_size
 
 MX = [sys.executable, "-m", "mxpublish"]
 SCRIPT = [str(Path(sys.executable).parent / "mxpublish")]  # completion keys on the program name

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mxpublish.assemble.fonts import FACES
 from mxpublish.cache import BuildCache, CachedOutput, fingerprint
 from mxpublish.errors import Diagnostic, SourceError, UsageError, error, warning
-from mxpublish.fonts import FACES
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
@@ -96,7 +96,7 @@ def build_time(publication: Publication) -> dt.datetime:
 
 
 def load(project_dir: Path | str) -> tuple[Project, Publication]:
-    from mxpublish.source import load_publication
+    from mxpublish.source.sections import load_publication
 
     project = find_project(project_dir)
     return project, load_publication(project)
@@ -124,7 +124,7 @@ PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
 
 
 def _paper_css(value: str) -> str:
-    from mxpublish.config import paper_css
+    from mxpublish.source.metadata import paper_css
 
     try:
         return paper_css(value)
@@ -135,8 +135,8 @@ def _paper_css(value: str) -> str:
 def _cover(project: Project, publication: Publication) -> tuple[str, str, bytes]:
     """(name inside EPUB/, media type, bytes) of the cover: the image publication.yaml names,
     or one drawn from the title metadata."""
-    from mxpublish.assemble import long_date
-    from mxpublish.cover import cover_png
+    from mxpublish.assemble.documents import long_date
+    from mxpublish.render.cover import cover_png
 
     meta = publication.metadata
     if meta.cover:
@@ -341,8 +341,8 @@ def _print_layout(
     *,
     write: bool,
 ) -> Any:
-    from mxpublish.assemble import document_html, environment, fonts_css, stylesheet
-    from mxpublish.fonts import font_dirs
+    from mxpublish.assemble.documents import document_html, environment, fonts_css, stylesheet
+    from mxpublish.assemble.fonts import font_dirs
     from mxpublish.render.pdf import render_pdf
 
     css = (
@@ -364,16 +364,16 @@ def _epub_job(
     modified: dt.datetime,
 ) -> bytes:
     """The EPUB as bytes; runs in this process or a worker (it pickles and returns bytes)."""
-    from mxpublish.assemble import (
+    from mxpublish.assemble.documents import (
         environment,
         epub_asset_names,
         epub_documents,
         fonts_css,
         stylesheet,
     )
-    from mxpublish.assets import read_asset
-    from mxpublish.fonts import subset
+    from mxpublish.assemble.fonts import subset
     from mxpublish.render.epub import EpubResource, render_epub
+    from mxpublish.source.assets import read_asset
 
     env = environment(project)
     cover_name, cover_type, cover_data = _cover(project, publication)
@@ -396,7 +396,7 @@ def _epub_job(
 
 
 def _html_job(project: Project, publication: Publication, modified: dt.datetime) -> bytes:
-    from mxpublish.assemble import environment
+    from mxpublish.assemble.documents import environment
 
     return html_edition(project, publication, environment(project), modified)
 
@@ -408,9 +408,9 @@ def html_edition(
     modified: dt.datetime | None = None,
 ) -> bytes:
     """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
-    from mxpublish.assemble import document_html, stylesheet
-    from mxpublish.assets import read_asset
+    from mxpublish.assemble.documents import document_html, stylesheet
     from mxpublish.render.html import data_uri, inline_fonts_css, render_html
+    from mxpublish.source.assets import read_asset
 
     draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
     css = inline_fonts_css(draft) + stylesheet(project, "web")

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mxpublish.assemble import environment, stylesheet
+from mxpublish.assemble.documents import environment, stylesheet
 from mxpublish.errors import Diagnostic, SandboxError, Severity, SourceError
 from mxpublish.model import Block, Publication, Section
 from mxpublish.project import find_project
-from mxpublish.source import load_publication
+from mxpublish.source.sections import load_publication
 
 _TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’)\]»]*\s*$")
 _CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)

@@ -136,13 +136,13 @@ def _verbosity(func: Any) -> Any:
 
 
 def _reporter(quiet: bool, verbose: bool) -> Any:
-    from mxpublish.terminal import NORMAL, QUIET, VERBOSE, Reporter
+    from mxpublish.authoring.terminal import NORMAL, QUIET, VERBOSE, Reporter
 
     return Reporter(QUIET if quiet else VERBOSE if verbose else NORMAL)
 
 
 def _settings(project_dir: Path, **cli: Any) -> Any:
-    from mxpublish.settings import resolve
+    from mxpublish.authoring.settings import resolve
 
     if "formats" in cli:
         cli["formats"] = cli["formats"] or None
@@ -231,7 +231,7 @@ def _report_rebuild(reporter: Any, rebuild: Any) -> None:
     """One watch/serve build: what changed, then its outputs or its errors."""
     import datetime as dt
 
-    from mxpublish.terminal import human_size
+    from mxpublish.authoring.terminal import human_size
 
     when = dt.datetime.now().strftime("%H:%M:%S")
     cause = ", ".join(rebuild.changed) if rebuild.changed else "first build"
@@ -263,7 +263,7 @@ def watch(
     Only the formats a change can affect are rebuilt (a change to styles/print.css rebuilds
     only the PDF). Stop with Ctrl-C.
     """
-    from mxpublish.watch import watch as run_watch
+    from mxpublish.authoring.watch import watch as run_watch
 
     settings = _settings(
         project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
@@ -305,7 +305,7 @@ def serve(
     The page is built in memory (build/ is not touched) and served on localhost only,
     unless --host says otherwise. Stop with Ctrl-C.
     """
-    from mxpublish.preview import serve as run_serve
+    from mxpublish.authoring.serve import serve as run_serve
 
     settings = _settings(project_dir, host=host, port=port, paper=paper)
     reporter = _reporter(quiet, verbose)
@@ -400,7 +400,7 @@ def check(
 )
 def init(directory: Path, title: str, template: str) -> None:
     """Create a new publication project in DIRECTORY that builds as is."""
-    from mxpublish.scaffold import create_project
+    from mxpublish.authoring.scaffold import create_project
 
     for path in create_project(directory, title, template=template):
         click.echo(str(path))
@@ -429,7 +429,7 @@ def new() -> None:
 )
 def new_section(title: str, project_dir: Path, status: str) -> None:
     """Add source/NN-slug.md, numbered after the last section, with front matter."""
-    from mxpublish.scaffold import create_section
+    from mxpublish.authoring.scaffold import create_section
 
     click.echo(str(create_section(project_dir, title, status=status)))
 
@@ -455,7 +455,7 @@ def show_config(
 
     Precedence: command line > MXPUBLISH_* environment > publication.yaml > defaults.
     """
-    from mxpublish.settings import SETTINGS
+    from mxpublish.authoring.settings import SETTINGS
 
     settings = _settings(
         project_dir,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mxpublish import __version__
-from mxpublish.assemble import XhtmlDocument
+from mxpublish.assemble.documents import XhtmlDocument
 from mxpublish.model import Publication
 
 #: The zip timestamp of every entry (zip cannot store dates before 1980).

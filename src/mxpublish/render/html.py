@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from mxpublish.fonts import FACES, FontFace, font_face_css, subset
+from mxpublish.assemble.fonts import FACES, FontFace, font_face_css, subset
 
 
 def data_uri(media_type: str, data: bytes) -> str:

@@ -16,11 +16,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from mxpublish.assemble import environment
+from mxpublish.assemble.documents import environment
+from mxpublish.authoring.watch import Rebuild, affected_formats, changes
 from mxpublish.build import html_edition, load
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
-from mxpublish.watch import Rebuild, affected_formats, changes
 
 EVENTS_PATH = "/__mxpublish/events"
 _KEEPALIVE_SECONDS = 10.0

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mxpublish.config import decode_text, load_yaml_mapping, paper_css
 from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
 from mxpublish.project import find_project
 from mxpublish.render.pdf import PDF_VARIANTS
+from mxpublish.source.metadata import decode_text, load_yaml_mapping, paper_css
 
 FORMATS = ("pdf", "epub", "html")
 

@@ -22,9 +22,9 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from mxpublish.constructs import use_constructs
-from mxpublish.highlight import highlight_code
-from mxpublish.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
+from mxpublish.source.constructs import use_constructs
+from mxpublish.source.highlight import highlight_code
+from mxpublish.source.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
 
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
 CALLOUTS = {"note": "Note", "warning": "Warning", "summary": "Key points"}

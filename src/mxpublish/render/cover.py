@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from mxpublish.fonts import FACES, SANS, SERIF, FontFace
+from mxpublish.assemble.fonts import FACES, SANS, SERIF, FontFace
 from mxpublish.model import Metadata
 
 WIDTH, HEIGHT = 1600, 2400

@@ -14,8 +14,13 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mxpublish.assets import collect_images
-from mxpublish.config import (
+from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
+from mxpublish.model import STATUSES, Asset, Block, Heading, Metadata, Publication, Section
+from mxpublish.project import Project
+from mxpublish.source.assets import collect_images
+from mxpublish.source.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
+from mxpublish.source.markdown import MAX_NESTING, create_parser, inline_text, typeset
+from mxpublish.source.metadata import (
     Field,
     decode_text,
     load_metadata,
@@ -23,12 +28,7 @@ from mxpublish.config import (
     slugify,
     validate_mapping,
 )
-from mxpublish.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
-from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
-from mxpublish.markdown import MAX_NESTING, create_parser, inline_text, typeset
-from mxpublish.model import STATUSES, Asset, Block, Heading, Metadata, Publication, Section
-from mxpublish.project import Project
-from mxpublish.sanitize import RawImage, check_attributes
+from mxpublish.source.sanitize import RawImage, check_attributes
 
 SECTION_FILE_RE = re.compile(r"^(\d+)-([A-Za-z0-9][A-Za-z0-9_-]*)\.md$")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")

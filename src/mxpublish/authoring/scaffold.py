@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from mxpublish.config import slugify
 from mxpublish.errors import ProjectError, error
 from mxpublish.project import atomic_write, find_project
-from mxpublish.source import SECTION_FILE_RE
+from mxpublish.source.metadata import slugify
+from mxpublish.source.sections import SECTION_FILE_RE
 
 SCAFFOLD = resources.files("mxpublish").joinpath("theme", "scaffold")
 #: scaffold file → where it goes in the new project (dotfiles are stored without the dot).

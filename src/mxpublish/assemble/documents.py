@@ -17,13 +17,13 @@ import jinja2
 from markupsafe import Markup
 
 from mxpublish import __version__
-from mxpublish.config import decode_text, slugify
+from mxpublish.assemble.fonts import FontFace, font_face_css
+from mxpublish.assemble.pagebreaks import add_page_breaks, page_list
+from mxpublish.assemble.styles import inline_resources
 from mxpublish.errors import SandboxError, SourceError, error
-from mxpublish.fonts import FontFace, font_face_css
 from mxpublish.model import Asset, PageStart, Publication, Section
-from mxpublish.pagebreaks import add_page_breaks, page_list
 from mxpublish.project import Project
-from mxpublish.styles import inline_resources
+from mxpublish.source.metadata import decode_text, slugify
 
 THEME = resources.files("mxpublish").joinpath("theme")
 _HREF_RE = re.compile(r'href="#([^"]+)"')
