@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mxpublish.assemble.fonts import FACES
 from mxpublish.cache import BuildCache, CachedOutput, fingerprint
-from mxpublish.errors import Diagnostic, SourceError, UsageError, error, warning
+from mxpublish.errors import Diagnostic, Severity, SourceError, UsageError, error, warning
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
@@ -218,6 +218,9 @@ def build(
         built, diagnostics = _render_stale(
             project, publication, stale, target, options, stages, cache, keys, jobs, use_cache
         )
+        # Loading's warnings (broken links) first; its infos (comments) are `check`'s to list.
+        loaded = [d for d in publication.diagnostics if d.severity is not Severity.INFO]
+        diagnostics = [*loaded, *diagnostics]
         for name, outputs in built.items():
             done[name] = outputs
             cache.record(

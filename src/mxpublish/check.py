@@ -12,7 +12,7 @@ import difflib
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mxpublish.assemble.documents import environment, stylesheet
@@ -301,6 +301,11 @@ def _check_status(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
         )
 
 
+def _loaded(publication: Publication, code: str) -> Iterator[Diagnostic]:
+    """What loading the sources found under ``code`` (it does not stop a build)."""
+    return (d for d in publication.diagnostics if d.code == code)
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "TEXT-MIDSENTENCE",
@@ -376,6 +381,12 @@ RULES: tuple[Rule, ...] = (
         release=True,
     ),
     Rule(
+        "HTML-COMMENT",
+        Severity.INFO,
+        "an HTML comment, which no edition prints: listed so the author sees what is held back",
+        lambda publication, rule: _loaded(publication, rule.id),
+    ),
+    Rule(
         "CHECK-IGNORE-UNKNOWN",
         Severity.WARNING,
         "publication.yaml's `check:` ignores a rule id that does not exist",
@@ -383,33 +394,40 @@ RULES: tuple[Rule, ...] = (
 )
 
 #: Problems found while loading the sources: they stop a build, so they cannot be ignored.
-SOURCE_RULES: tuple[Rule, ...] = tuple(
-    Rule(rule_id, Severity.ERROR, summary)
-    for rule_id, summary in (
-        ("PROJECT-NO-CONFIG", "the directory has no source/publication.yaml"),
-        ("YAML-SYNTAX", "publication.yaml or a front matter is not valid YAML"),
-        ("YAML-NOT-MAPPING", "publication.yaml or a front matter is not `key: value` lines"),
-        ("SCHEMA-MISSING", "a required key (title, authors, date, …) is missing or empty"),
-        ("SCHEMA-UNKNOWN", "an unknown key (with a “did you mean”)"),
-        ("SCHEMA-TYPE", "a key has a value of the wrong type"),
-        ("SCHEMA-VALUE", "a key's value is malformed (language tag, identifier, slug)"),
-        ("SOURCE-ENCODING", "a file is not UTF-8 (the message names the byte)"),
-        ("SOURCE-UNREADABLE", "a file cannot be read"),
-        ("SOURCE-NO-SECTIONS", "source/ holds no section files"),
-        ("SECTION-NAME", "a section file name is not `NN-name.md`"),
-        ("SECTION-NO-FRONT-MATTER", "a section does not start with `---` front matter"),
-        ("SECTION-ORDER", "two sections share an order number"),
-        ("SECTION-ID", "a section id is not a valid XML id"),
-        ("SECTION-ID-DUPLICATE", "two sections have the same id"),
-        ("SECTION-EMPTY", "a section has no text"),
-        ("SECTION-H1", "a `#` heading inside a section (the title is the front matter's)"),
-        ("LINK-BROKEN", "a link to a missing section or anchor"),
-        ("IMAGE-ALT", "an image has no alt text"),
-        ("IMAGE-MISSING", "an image file is not in the project"),
-        ("IMAGE-TYPE", "an image is not PNG, JPEG, GIF or SVG, or its content is not its type"),
-        ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
-        ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
-    )
+SOURCE_RULES: tuple[Rule, ...] = (
+    *(
+        Rule(rule_id, Severity.ERROR, summary)
+        for rule_id, summary in (
+            ("PROJECT-NO-CONFIG", "the directory has no source/publication.yaml"),
+            ("YAML-SYNTAX", "publication.yaml or a front matter is not valid YAML"),
+            ("YAML-NOT-MAPPING", "publication.yaml or a front matter is not `key: value` lines"),
+            ("SCHEMA-MISSING", "a required key (title, authors, date, …) is missing or empty"),
+            ("SCHEMA-UNKNOWN", "an unknown key (with a “did you mean”)"),
+            ("SCHEMA-TYPE", "a key has a value of the wrong type"),
+            ("SCHEMA-VALUE", "a key's value is malformed (language tag, identifier, slug)"),
+            ("SOURCE-ENCODING", "a file is not UTF-8 (the message names the byte)"),
+            ("SOURCE-UNREADABLE", "a file cannot be read"),
+            ("SOURCE-NO-SECTIONS", "source/ holds no section files"),
+            ("SECTION-NAME", "a section file name is not `NN-name.md`"),
+            ("SECTION-NO-FRONT-MATTER", "a section does not start with `---` front matter"),
+            ("SECTION-ORDER", "two sections share an order number"),
+            ("SECTION-ID", "a section id is not a valid XML id"),
+            ("SECTION-ID-DUPLICATE", "two sections have the same id"),
+            ("SECTION-EMPTY", "a section has no text"),
+            ("SECTION-H1", "a `#` heading inside a section (the title is the front matter's)"),
+            ("IMAGE-ALT", "an image has no alt text"),
+            ("IMAGE-MISSING", "an image file is not in the project"),
+            ("IMAGE-TYPE", "an image is not PNG, JPEG, GIF or SVG, or its content is not its type"),
+            ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
+            ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
+            ("COMMENT-UNCLOSED", "an HTML comment `<!--` is not closed where it must be"),
+        )
+    ),
+    Rule(
+        "LINK-BROKEN",
+        Severity.WARNING,
+        "a link to a missing section or anchor, printed as plain text (an error in a release)",
+    ),
 )
 
 
@@ -454,7 +472,8 @@ def _settings_problems(publication: Publication) -> Iterator[Diagnostic]:
 def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]:
     """Every rule's findings, in file order, less those publication.yaml ignores.
 
-    ``release`` adds the rules that only apply to a release build (STATUS-NOT-FINAL).
+    ``release`` adds the rules that only apply to a release build (STATUS-NOT-FINAL) and
+    makes a broken link an error.
     """
     found: list[Diagnostic] = []
     for rule in RULES:
@@ -462,6 +481,8 @@ def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]
             found.extend(rule.check(publication, rule))
     found = [d for d in found if not _ignored(d, publication)]
     found.extend(_settings_problems(publication))
+    for link in _loaded(publication, "LINK-BROKEN"):  # not ignorable: a release refuses them
+        found.append(replace(link, severity=Severity.ERROR) if release else link)
     return sorted(found, key=Diagnostic.sort_key)
 
 

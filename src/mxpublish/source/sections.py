@@ -14,18 +14,27 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
+from mxpublish.errors import (
+    Diagnostic,
+    SandboxError,
+    Severity,
+    SourceError,
+    error,
+    raise_if_errors,
+)
 from mxpublish.model import STATUSES, Asset, Block, Heading, Metadata, Publication, Section
 from mxpublish.project import Project
 from mxpublish.source.assets import collect_images
+from mxpublish.source.comments import comment_diagnostics
 from mxpublish.source.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
+from mxpublish.source.ids import assign_ids
+from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import MAX_NESTING, create_parser, inline_text, typeset
 from mxpublish.source.metadata import (
     Field,
     decode_text,
     load_metadata,
     load_yaml_mapping,
-    slugify,
     validate_mapping,
 )
 from mxpublish.source.sanitize import RawImage, check_attributes
@@ -41,7 +50,6 @@ MAX_INLINE_NESTING = 20
 MAX_HTML_DEPTH = 100
 _ELEMENT_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
 _VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "input", "meta", "link", "source"})
-_MD_LINK_RE = re.compile(r"^(?P<file>[^/:#?]+\.md)?(?:#(?P<anchor>.*))?$")
 
 SECTION_SCHEMA = {
     "title": Field("text", required=True),
@@ -67,6 +75,7 @@ class _Draft:
     targets: list[str] = field(default_factory=list)  # ids of figures and tables
     assets: tuple[Asset, ...] = ()
     raw_images: list[RawImage] = field(default_factory=list)  # <img> in allowed raw HTML
+    notes: list[Diagnostic] = field(default_factory=list)  # not errors: comments held back
 
 
 def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
@@ -81,9 +90,10 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
+    notes: list[Diagnostic] = []
     md = md or create_parser(allow_html=metadata is not None and metadata.allow_html)
     try:
-        sections = load_sections(project, md, metadata)
+        sections = load_sections(project, md, metadata, notes)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -94,14 +104,18 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
         if isinstance(value := getattr(metadata, key), str)
     }
     metadata = replace(metadata, **typeset_fields)
-    return Publication(project.root, metadata, sections)
+    return Publication(project.root, metadata, sections, tuple(notes))
 
 
 def load_sections(
-    project: Project, md: MarkdownIt, metadata: Metadata | None = None
+    project: Project,
+    md: MarkdownIt,
+    metadata: Metadata | None = None,
+    notes: list[Diagnostic] | None = None,
 ) -> tuple[Section, ...]:
     """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
-    and for print, numbering notes and captions as ``metadata`` says."""
+    and for print, numbering notes and captions as ``metadata`` says. What does not stop a
+    build (broken links, comments held back) is added to ``notes``."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -146,9 +160,13 @@ def load_sections(
             problems.extend(exc.diagnostics)
             failed.add(path.name)
     drafts.sort(key=lambda d: (d.number, d.name))
-    problems.extend(_assign_ids(drafts))
-    problems.extend(_resolve_links(drafts, frozenset(failed)))
+    problems.extend(assign_ids(drafts))
+    problems.extend(resolve_links(drafts, frozenset(failed)))
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
+    if notes is not None:
+        found = [d for d in problems if d.severity is not Severity.ERROR]
+        found.extend(note for draft in drafts for note in draft.notes)
+        notes.extend(sorted(found, key=Diagnostic.sort_key))
     screen, paper = _render_states(metadata)
     sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
     for draft, section in zip(drafts, sections, strict=True):
@@ -344,6 +362,8 @@ def _parse(
             message = f"footnote [^{label}] is never referenced, so its text would not appear"
             hint = f"cite it in the text with [^{label}], or delete it"
         problems.append(error("FOOTNOTE-" + kind.upper(), message, file, line, hint=hint))
+    comments = comment_diagnostics(env, file)
+    problems.extend(comments)
     raise_if_errors(problems)
     written = tuple(text.removesuffix("\n").split("\n"))
     return _Draft(
@@ -354,6 +374,7 @@ def _parse(
         tokens=tokens,
         assets=assets,
         lines=written,
+        notes=[d for d in comments if d.severity is not Severity.ERROR],
     )
 
 
@@ -414,118 +435,6 @@ def _nesting_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
         line = token.map[0] + 1 if token.map else None
         return [error("SECTION-NESTING", message, file, line, hint=hint)]
     return []
-
-
-def _assign_ids(drafts: list[_Draft]) -> list[Diagnostic]:
-    """Give sections and headings ids unique across the publication (one HTML for print)."""
-    problems: list[Diagnostic] = []
-    used: dict[str, str] = {}
-    for draft in drafts:
-        name = SECTION_FILE_RE.match(draft.name)
-        assert name is not None
-        explicit = draft.front.get("id")
-        section_id = str(explicit) if explicit else _xml_id(slugify(name.group(2)))
-        if section_id in used:
-            problems.append(
-                error(
-                    "SECTION-ID-DUPLICATE",
-                    f"section id {section_id!r} is also used by {used[section_id]}",
-                    draft.file,
-                    hint="set a different `id` in the front matter",
-                )
-            )
-        used[section_id] = draft.file
-        draft.id = section_id
-    for draft in drafts:
-        tokens = draft.tokens
-        for index, token in enumerate(tokens):
-            if token.type in ("figure_open", "table_open") and token.attrGet("id"):
-                written = str(token.attrGet("id"))
-                final = _unique(_xml_id(written), used, draft.file)
-                token.attrSet("id", final)
-                draft.anchors.setdefault(written, final)
-                draft.targets.append(final)
-            if token.type != "heading_open":
-                continue
-            text = inline_text(tokens[index + 1])
-            requested = str(token.attrs["id"]) if token.attrs.get("id") else None
-            written = requested or slugify(text)
-            final = _unique(_xml_id(written), used, draft.file)
-            token.attrSet("id", final)
-            draft.anchors.setdefault(written, final)
-            line = token.map[0] + 1 if token.map else None
-            draft.headings.append(Heading(int(token.tag[1]), text, final, line, requested))
-    return problems
-
-
-def _unique(candidate: str, used: dict[str, str], file: str) -> str:
-    final, n = candidate, 1
-    while final in used:
-        n += 1
-        final = f"{candidate}-{n}"
-    used[final] = file
-    return final
-
-
-def _xml_id(slug: str) -> str:
-    return slug if slug[:1].isalpha() else f"s-{slug}"
-
-
-def _resolve_links(
-    drafts: list[_Draft], unchecked: frozenset[str] = frozenset()
-) -> list[Diagnostic]:
-    """Turn links to sections (``02-history.md``) and anchors (``#x``) into ``#final-id``."""
-    problems: list[Diagnostic] = []
-    by_name = {d.name: d for d in drafts}
-    for draft in drafts:
-        line, col = 1, None
-        for token in draft.tokens:
-            if token.map:
-                line = token.map[0] + 1
-            for child in token.children or []:
-                if child.type != "link_open":
-                    continue
-                href = str(child.attrs.get("href", ""))
-                match = _MD_LINK_RE.match(href)
-                if not match or href == "":
-                    continue
-                target = by_name.get(match.group("file") or draft.name)
-                anchor = match.group("anchor")
-                if token.map:  # where the target is written, when it is on one line
-                    line, col = _locate(draft.lines, token.map, f"]({href}")
-                    col = col + 2 if col else None
-                if target is None and match.group("file") in unchecked:
-                    continue
-                if target is None:
-                    problems.append(
-                        error(
-                            "LINK-BROKEN",
-                            f"link to {href!r}: no such section",
-                            draft.file,
-                            line,
-                            col,
-                        )
-                    )
-                    continue
-                if not anchor:
-                    child.attrSet("href", f"#{target.id}")
-                    child.attrJoin("class", "xref")
-                elif anchor in target.anchors or anchor == target.id:
-                    child.attrSet("href", f"#{target.anchors.get(anchor, target.id)}")
-                    child.attrJoin("class", "xref")
-                else:
-                    known = ", ".join(sorted(target.anchors)[:8])
-                    problems.append(
-                        error(
-                            "LINK-BROKEN",
-                            f"link to {href!r}: no heading with that anchor in {target.file}",
-                            draft.file,
-                            line,
-                            col,
-                            hint=f"anchors there: {known}" if known else None,
-                        )
-                    )
-    return problems
 
 
 def _render(draft: _Draft, md: MarkdownIt, screen: RenderState, paper: RenderState) -> Section:
@@ -596,16 +505,6 @@ def _prose(token: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts)
-
-
-def _locate(lines: tuple[str, ...], span: list[int], needle: str) -> tuple[int, int | None]:
-    """1-based line and column of ``needle`` within the lines ``span`` covers (its first
-    line and no column when the needle is not written as is, e.g. across a line break)."""
-    for number in range(span[0], min(span[1], len(lines))):
-        col = lines[number].find(needle)
-        if col >= 0:
-            return number + 1, col + 1
-    return span[0] + 1, None
 
 
 #: Blocks whose text is not running prose: headings, notes, tables, figure captions.
