@@ -78,20 +78,31 @@ def _comment_block(state: StateBlock, start_line: int, end_line: int, silent: bo
     rest = state.src[stop : state.eMarks[last]] if close >= 0 else ""
     state.line = last + 1
     if rest.strip():
-        _push_rest(state, rest.strip(), [last, last + 1])
+        _push_rest(state, rest.strip(), last, end_line)
     return True
 
 
-def _push_rest(state: StateBlock, text: str, line_map: list[int]) -> None:
-    """Text after ``-->`` on the comment's last line: a paragraph of its own (CommonMark
-    would pass it on as raw HTML; this way it is escaped or sanitized as any text is)."""
+def _push_rest(state: StateBlock, text: str, line: int, end_line: int) -> None:
+    """Text after ``-->`` on the comment's last line starts a paragraph, continued as any
+    paragraph is (CommonMark would pass it on as raw HTML; this way it is escaped or
+    sanitized as any text is, and a comment it opens may close on a following line)."""
+    terminators = state.md.block.ruler.getRules("paragraph")
+    following = line + 1
+    while following < end_line and not state.isEmpty(following):
+        if state.sCount[following] - state.blkIndent <= 3 and any(
+            rule(state, following, end_line, True) for rule in terminators
+        ):
+            break
+        following += 1
+    more = state.getLines(line + 1, following, state.blkIndent, False).strip()
     opening = state.push("paragraph_open", "p", 1)
-    opening.map = line_map
+    opening.map = [line, following]
     inline = state.push("inline", "", 0)
-    inline.content = text
-    inline.map = line_map
+    inline.content = f"{text}\n{more}" if more else text
+    inline.map = [line, following]
     inline.children = []
     state.push("paragraph_close", "p", -1)
+    state.line = following
 
 
 def _comment_inline(state: StateInline, silent: bool) -> bool:
