@@ -197,6 +197,16 @@ CASES = [
         ),
     ),
     Case(
+        "comment-unclosed",
+        {"source/01-a.md": "---\ntitle: A\n---\n\nText <!-- a note\n\nthat runs on -->\n"},
+        (
+            "source/01-a.md:5: error: COMMENT-UNCLOSED comment `<!--` is not closed in its "
+            "paragraph: the rest would be printed",
+            "  hint: close it before the blank line that ends the paragraph, or start a comment "
+            "of several paragraphs on a line of its own",
+        ),
+    ),
+    Case(
         "footnote-defined-twice",
         {"source/01-a.md": "---\ntitle: A\n---\n\nText[^1].\n\n[^1]: One.\n\n[^1]: Two.\n"},
         (

@@ -121,19 +121,19 @@ def _comment_inline(state: StateInline, silent: bool) -> bool:
 def _collect(state: StateCore) -> None:
     """List every comment (line, text) and every paragraph that opens one without closing it."""
     comments: list[tuple[int | None, str]] = state.env.setdefault("comments", [])
-    problems: list[int | None] = state.env.setdefault("comment_problems", [])
+    problems: list[tuple[int | None, str]] = state.env.setdefault("comment_problems", [])
     for token in state.tokens:
         line = token.map[0] + 1 if token.map else None
         if token.type == "comment":
             comments.append((line, token.content))
             if token.meta.get("unclosed"):
-                problems.append(line)
+                problems.append((line, "block"))
             continue
         for child in token.children or []:
             if child.type == "comment":
                 comments.append((line, child.content))
             elif child.type == "text" and OPEN in child.content:
-                problems.append(line)
+                problems.append((line, "paragraph"))
 
 
 def _render_nothing(
@@ -154,16 +154,15 @@ def comment_diagnostics(env: EnvType, file: str) -> list[Diagnostic]:
                 file, line, None, "HTML-COMMENT", Severity.INFO, f"comment not published: {shown!r}"
             )
         )
-    for line in env.get("comment_problems", []):
-        found.append(
-            error(
-                "COMMENT-UNCLOSED",
-                "`<!--` is not closed by `-->` where it must be, so the rest of the note "
-                "would be printed or the rest of the section hidden",
-                file,
-                line,
-                hint="a comment in a paragraph ends in that paragraph (a blank line ends it); "
-                "start a comment of several paragraphs on a line of its own",
+    for line, kind in env.get("comment_problems", []):
+        if kind == "block":
+            message = "comment `<!--` is never closed, so it hides the rest of the section"
+            hint = "end the comment with `-->`"
+        else:
+            message = "comment `<!--` is not closed in its paragraph: the rest would be printed"
+            hint = (
+                "close it before the blank line that ends the paragraph, or start a comment "
+                "of several paragraphs on a line of its own"
             )
-        )
+        found.append(error("COMMENT-UNCLOSED", message, file, line, hint=hint))
     return found
