@@ -290,3 +290,16 @@ def test_parser_renders_comment_only_documents() -> None:
         env: dict[str, object] = {}
         html = md.renderer.render(md.parse(text, env), md.options, env)
         assert "--" not in html.replace("x  y", ""), text
+
+
+def test_links_to_the_title_heading_lead_to_the_section(make_project: MakeProject) -> None:
+    """An mdBook chapter's `# Title` line becomes front matter: links to its anchor still work."""
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: The `match` Construct\n---\n\nText.\n",
+            "source/02-b.md": "---\ntitle: B\n---\n\nSee [m](01-a.md#the-match-construct).\n",
+        }
+    )
+    publication = _load(root)
+    assert not publication.diagnostics
+    assert 'href="#a"' in publication.sections[1].html

@@ -110,6 +110,10 @@ def _assign_in_section(draft: Any, used: dict[str, str]) -> None:
         line = token.map[0] + 1 if token.map else None
         draft.headings.append(Heading(int(token.tag[1]), text, final, line, requested))
     aliases.extend((name, previous) for name in pending)
+    # The title is the section's top heading: its names (GitHub's, the earlier rule's) lead to
+    # the section, as links written against a `# Title` line at the top of the file expect.
+    title = str(draft.front.get("title") or "")
+    aliases.extend([(github_slug(title), draft.id), (slugify(title), draft.id)])
     for name, final in aliases:
         draft.anchors.setdefault(name, final)
 
