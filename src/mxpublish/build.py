@@ -18,24 +18,30 @@ from typing import TYPE_CHECKING, Any
 
 from mxpublish.assemble.fonts import FACES
 from mxpublish.cache import BuildCache, CachedOutput, fingerprint
-from mxpublish.errors import Diagnostic, SourceError, UsageError, error, warning
+from mxpublish.editions import (
+    DEFAULT_PDF_VARIANT,
+    EDITIONS,
+    EPUB,
+    FORMATS,
+    HTML,
+    MEDIUM_STYLESHEETS,
+    PDF,
+)
+from mxpublish.errors import Diagnostic, UsageError, error, warning
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
 
 if TYPE_CHECKING:
-    import jinja2
+    pass
 
-FORMATS = ("pdf", "epub", "html")
 
 #: Stylesheets each format does not read: a change to one of them leaves that format alone.
 #: The EPUB reads the print styles too, since its page list comes from the print layout.
 _UNUSED_STYLES = {
-    "pdf": frozenset({"epub.css", "web.css"}),
-    "booklet": frozenset({"epub.css", "web.css"}),
-    "layout": frozenset({"epub.css", "web.css"}),
-    "epub": frozenset({"web.css"}),
-    "html": frozenset({"print.css", "epub.css"}),
+    **{e.format: MEDIUM_STYLESHEETS - e.reads for e in EDITIONS},
+    "booklet": MEDIUM_STYLESHEETS - PDF.reads,
+    "layout": MEDIUM_STYLESHEETS - PDF.reads,
 }
 
 
@@ -102,14 +108,6 @@ def load(project_dir: Path | str) -> tuple[Project, Publication]:
     return project, load_publication(project)
 
 
-_IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".svg": "image/svg+xml",
-}
-
 #: Text (in characters) above which an EPUB-only build does not lay out the print edition
 #: just for its page list (about 1,200 printed pages of the briefing's design).
 MAX_LAYOUT_FOR_PAGE_LIST = 3_000_000
@@ -132,31 +130,12 @@ def _paper_css(value: str) -> str:
         raise UsageError(error("PAPER", str(exc))) from exc
 
 
-def _cover(project: Project, publication: Publication) -> tuple[str, str, bytes]:
-    """(name inside EPUB/, media type, bytes) of the cover: the image publication.yaml names,
-    or one drawn from the title metadata."""
-    from mxpublish.assemble.documents import long_date
-    from mxpublish.render.cover import cover_png
-
-    meta = publication.metadata
-    if meta.cover:
-        file = project.relative(project.config_path)
-        path = project.resolve_inside(meta.cover, project.source_dir, file=file)
-        media_type = _IMAGE_TYPES.get(path.suffix.lower())
-        if media_type is None or not path.is_file():
-            problem = "is not a PNG, JPEG, GIF or SVG file" if path.is_file() else "not found"
-            raise SourceError(error("COVER", f"cover image {meta.cover!r} {problem}", file))
-        return f"images/cover{path.suffix.lower()}", media_type, path.read_bytes()
-    date_text = long_date(meta.date, meta.language)
-    return "images/cover.png", "image/png", cover_png(meta, date_text)
-
-
 def build(
     project_dir: Path | str,
     formats: Iterable[str] = FORMATS,
     out_dir: Path | str | None = None,
     *,
-    pdf_variant: str = "pdf/ua-1",
+    pdf_variant: str = DEFAULT_PDF_VARIANT,
     paper: str | None = None,
     print_marks: bool = False,
     booklet: bool = False,
@@ -301,7 +280,7 @@ def _render_stale(
                     _epub_job, project, publication, page_starts, modified
                 )
             if "pdf" in stale:
-                path = target / f"{slug}.pdf"
+                path = target / f"{slug}{PDF.suffix}"
                 atomic_write(path, result.data)
                 built["pdf"] = [Output("pdf", path, len(result.data), result.pages)]
             if "booklet" in stale:
@@ -313,7 +292,7 @@ def _render_stale(
                 sheets = len(booklet_order(result.pages))
                 built["booklet"] = [Output("booklet", path, len(data), sheets)]
 
-        for name, suffix in (("epub", "epub"), ("html", "html")):
+        for name, suffix in ((EPUB.format, EPUB.suffix), (HTML.format, HTML.suffix)):
             if name not in stale:
                 continue
             if stages.current != name:  # the EPUB's stage may have begun with the layout
@@ -324,7 +303,7 @@ def _render_stale(
                 data = _epub_job(project, publication, page_starts or (), modified)
             else:
                 data = _html_job(project, publication, modified)
-            path = target / f"{slug}.{suffix}"
+            path = target / f"{slug}{suffix}"
             atomic_write(path, data)
             built[name] = [Output(name, path, len(data))]
     finally:
@@ -347,11 +326,13 @@ def _print_layout(
 
     css = (
         fonts_css(lambda face: face.path.resolve().as_uri())
-        + stylesheet(project, "print")
+        + stylesheet(project, PDF.medium)
         + f"\n@page {{ size: {_paper_css(publication.metadata.paper)}; }}\n"
         + (PRINT_MARKS_CSS if options.print_marks else "")
     )
-    html = document_html(publication, environment(project), "print", toc_depth=1, modified=modified)
+    html = document_html(
+        publication, environment(project), PDF.medium, toc_depth=PDF.toc_depth, modified=modified
+    )
     return render_pdf(
         publication, html, css, roots=font_dirs(), variant=options.pdf_variant, write=write
     )
@@ -372,14 +353,15 @@ def _epub_job(
         stylesheet,
     )
     from mxpublish.assemble.fonts import subset
+    from mxpublish.render.cover import cover_image
     from mxpublish.render.epub import EpubResource, render_epub
     from mxpublish.source.assets import read_asset
 
     env = environment(project)
-    cover_name, cover_type, cover_data = _cover(project, publication)
+    cover_name, cover_type, cover_data = cover_image(project, publication)
     documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
     text = "".join(d.content for d in documents)
-    css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
+    css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, EPUB.medium)
     resources = [
         EpubResource("styles/epub.css", "text/css", css.encode("utf-8")),
         EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
@@ -397,31 +379,6 @@ def _epub_job(
 
 def _html_job(project: Project, publication: Publication, modified: dt.datetime) -> bytes:
     from mxpublish.assemble.documents import environment
+    from mxpublish.render.html import html_edition
 
     return html_edition(project, publication, environment(project), modified)
-
-
-def html_edition(
-    project: Project,
-    publication: Publication,
-    env: jinja2.Environment,
-    modified: dt.datetime | None = None,
-) -> bytes:
-    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
-    from mxpublish.assemble.documents import document_html, stylesheet
-    from mxpublish.render.html import data_uri, inline_fonts_css, render_html
-    from mxpublish.source.assets import read_asset
-
-    draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
-    css = inline_fonts_css(draft) + stylesheet(project, "web")
-    images = {a: data_uri(a.media_type, read_asset(project.root, a)) for a in publication.assets}
-    document = document_html(
-        publication,
-        env,
-        "web",
-        css=css,
-        toc_depth=2,
-        modified=modified,
-        image_url=images.__getitem__,
-    )
-    return render_html(document)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from mxpublish.assemble.documents import environment
 from mxpublish.authoring.watch import Rebuild, affected_formats, changes
-from mxpublish.build import html_edition, load
+from mxpublish.build import load
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
+from mxpublish.render.html import html_edition
 
 EVENTS_PATH = "/__mxpublish/events"
 _KEEPALIVE_SECONDS = 10.0

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mxpublish.editions import DEFAULT_PDF_VARIANT, FORMATS, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
 from mxpublish.project import find_project
-from mxpublish.render.pdf import PDF_VARIANTS
-from mxpublish.source.metadata import decode_text, load_yaml_mapping, paper_css
-
-FORMATS = ("pdf", "epub", "html")
+from mxpublish.source.metadata import paper_css
+from mxpublish.source.schema import decode_text, load_yaml_mapping
 
 
 def _formats(value: Any) -> tuple[str, ...]:
@@ -25,7 +24,7 @@ def _formats(value: Any) -> tuple[str, ...]:
     items = [str(item).strip().lower() for item in items]
     unknown = [item for item in items if item not in (*FORMATS, "all")]
     if unknown or not items:
-        raise ValueError(f"must be formats from pdf, epub, html, all; not {value!r}")
+        raise ValueError(f"must be formats from {', '.join(FORMATS)}, all; not {value!r}")
     return FORMATS if "all" in items else tuple(f for f in FORMATS if f in items)
 
 
@@ -92,7 +91,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("formats", ("build", "formats"), FORMATS, _formats, "what build and watch write"),
     Setting("output", ("build", "output"), "build", _text, "output directory"),
-    Setting("pdf_variant", ("build", "pdf_variant"), "pdf/ua-1", _choice(PDF_VARIANTS), "PDF"),
+    Setting(
+        "pdf_variant", ("build", "pdf_variant"), DEFAULT_PDF_VARIANT, _choice(PDF_VARIANTS), "PDF"
+    ),
     Setting("paper", ("paper",), "letter", _paper, "paper: letter, a4 or WIDTH HEIGHT"),
     Setting("strict", ("check", "strict"), False, _flag, "check fails on warnings too"),
     Setting("host", ("serve", "host"), "127.0.0.1", _text, "address serve listens on"),

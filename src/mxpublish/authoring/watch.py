@@ -10,14 +10,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mxpublish.build import FORMATS, Output, build
+from mxpublish.build import Output, build
+from mxpublish.editions import DEFAULT_PDF_VARIANT, EDITIONS, EPUB, FORMATS
 from mxpublish.errors import Diagnostic, MxError
 from mxpublish.progress import Progress
 from mxpublish.project import Project, find_project
 
 WATCHED = ("source", "styles", "templates")
 #: A project stylesheet that only one edition reads → that edition's format.
-_MEDIUM_STYLES = {"print.css": "pdf", "epub.css": "epub", "web.css": "html"}
+_MEDIUM_STYLES = {e.stylesheet: e.format for e in EDITIONS}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def affected_formats(
         if relative.startswith("styles/") and name in _MEDIUM_STYLES:
             affected.add(_MEDIUM_STYLES[name])
         elif relative.startswith("templates/epub/"):
-            affected.add("epub")
+            affected.add(EPUB.format)
         else:
             return wanted
     return tuple(f for f in wanted if f in affected)
@@ -105,7 +106,7 @@ def run_build(
     out_dir: Path | None,
     changed: tuple[str, ...] = (),
     *,
-    pdf_variant: str = "pdf/ua-1",
+    pdf_variant: str = DEFAULT_PDF_VARIANT,
     paper: str | None = None,
     progress: Progress | None = None,
 ) -> Rebuild:
@@ -127,7 +128,7 @@ def watch(
     out_dir: Path | None,
     on_rebuild: Callable[[Rebuild], None],
     *,
-    pdf_variant: str = "pdf/ua-1",
+    pdf_variant: str = DEFAULT_PDF_VARIANT,
     paper: str | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from mxpublish.editions import DEFAULT_PDF_VARIANT, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
-
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def render_pdf(
     css: str,
     *,
     roots: Sequence[Path],
-    variant: str = "pdf/ua-1",
+    variant: str = DEFAULT_PDF_VARIANT,
     write: bool = True,
 ) -> PdfResult:
     """Lay out ``html`` with ``css`` and return the PDF bytes, page count and page map.
