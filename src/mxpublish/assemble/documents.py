@@ -254,8 +254,26 @@ def epub_documents(
             ),
         )
     )
-    in_text = href_from("text")
+    docs += _section_documents(publication, env, context, href_from("text"), owner)
+    if not page_starts:
+        return tuple(docs)
+    marked = add_page_breaks(
+        {d.name: d.content for d in docs}, page_starts, files, TITLEPAGE_FILE, NAV_FILE
+    )
+    return tuple(replace(d, content=marked.get(d.name, d.content)) for d in docs)
+
+
+def _section_documents(
+    publication: Publication,
+    env: jinja2.Environment,
+    context: dict[str, object],
+    in_text: Callable[[str], str],
+    owner: dict[str, str],
+) -> list[XhtmlDocument]:
+    """One XHTML per section, its links to other sections' anchors pointed at their files
+    (``in_text``) and its images at their names inside the package."""
     images = epub_asset_names(publication)
+    docs = []
     for section in publication.sections:
 
         def relink(match: re.Match[str], section: Section = section) -> str:
@@ -274,9 +292,4 @@ def epub_documents(
                 section.id,
             )
         )
-    if not page_starts:
-        return tuple(docs)
-    marked = add_page_breaks(
-        {d.name: d.content for d in docs}, page_starts, files, TITLEPAGE_FILE, NAV_FILE
-    )
-    return tuple(replace(d, content=marked.get(d.name, d.content)) for d in docs)
+    return docs

@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mxpublish import __version__
 from mxpublish.assemble.documents import XhtmlDocument
@@ -58,6 +59,27 @@ def render_epub(
     meta = publication.metadata
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
+    _add_metadata(book, publication, has_page_list)
+    _add_items(book, documents, resources)
+
+    raw = io.BytesIO()
+    epub.write_epub(
+        raw,
+        book,
+        {
+            "epub3_pages": False,
+            "epub3_landmark": False,
+            "epub2_guide": False,
+            "mtime": modified,
+            "play_order": {"enabled": True, "start_from": 1},
+        },
+    )
+    return normalize_zip(raw.getvalue(), {"EPUB/content.opf": _opf_language(meta.language)})
+
+
+def _add_metadata(book: Any, publication: Publication, has_page_list: bool) -> None:
+    """Dublin Core, schema.org accessibility metadata and the generator, on ``book``."""
+    meta = publication.metadata
     book.set_identifier(meta.identifier)
     book.set_title(meta.title)
     book.set_language(meta.language)
@@ -100,6 +122,13 @@ def render_epub(
         None, "meta", "", {"name": "generator", "content": f"mxpublish {__version__}"}
     )
 
+
+def _add_items(
+    book: Any, documents: Sequence[XhtmlDocument], resources: Sequence[EpubResource]
+) -> None:
+    """The content documents (in spine order, with the contents), resources and the NCX."""
+    from ebooklib import epub
+
     spine: list[object] = []
     toc: list[object] = []
     for index, document in enumerate(documents):
@@ -127,20 +156,6 @@ def render_epub(
     book.add_item(epub.EpubNcx())
     book.toc = toc
     book.spine = spine
-
-    raw = io.BytesIO()
-    epub.write_epub(
-        raw,
-        book,
-        {
-            "epub3_pages": False,
-            "epub3_landmark": False,
-            "epub2_guide": False,
-            "mtime": modified,
-            "play_order": {"enabled": True, "start_from": 1},
-        },
-    )
-    return normalize_zip(raw.getvalue(), {"EPUB/content.opf": _opf_language(meta.language)})
 
 
 def _opf_language(language: str) -> Callable[[bytes], bytes]:

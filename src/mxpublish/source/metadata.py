@@ -7,6 +7,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
@@ -105,8 +106,20 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
-def load_metadata(project: Project) -> Metadata:
-    """Read and validate publication.yaml; raise SourceError with every problem found."""
+@dataclass(frozen=True)
+class ConfigFile:
+    """publication.yaml as read: its top-level mapping, the line of each key, its name."""
+
+    data: Mapping[str, Any]
+    lines: Mapping[str, int]
+    file: str
+
+
+def read_config(project: Project) -> ConfigFile:
+    """Read publication.yaml once (settings and metadata both use the result).
+
+    Raises SandboxError for a link out of the project, SourceError if it cannot be read or
+    is not a YAML mapping."""
     file = project.relative(project.config_path)
     link_out = project.link_out(project.config_path)
     if link_out:
@@ -116,6 +129,23 @@ def load_metadata(project: Project) -> Metadata:
     except OSError as exc:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
     data, lines = load_yaml_mapping(decode_text(raw, file), file)
+    return ConfigFile(data, lines, file)
+
+
+def load_metadata(project: Project, config: ConfigFile | None = None) -> Metadata:
+    """Validate publication.yaml (read now unless ``config`` is given) into Metadata; raise
+    SourceError with every problem found."""
+    config = config or read_config(project)
+    data, lines, file = dict(config.data), dict(config.lines), config.file
+    problems = _problems(data, lines, file)
+    lint, lint_problems = _lint_settings(data.get("check"), file, lines.get("check"))
+    problems += lint_problems
+    raise_if_errors(problems)
+    return _metadata(data, lint)
+
+
+def _problems(data: dict[str, Any], lines: dict[str, int], file: str) -> list[Diagnostic]:
+    """Schema problems of publication.yaml, then malformed values, then nested mappings'."""
     problems = validate_mapping(data, lines, PUBLICATION_SCHEMA, file, 1)
     checks: list[tuple[str, Callable[[Any], str | None]]] = [
         ("language", _language_problem),
@@ -145,9 +175,11 @@ def load_metadata(project: Project) -> Metadata:
         if isinstance(data.get(key), dict):
             nested = {str(k): v for k, v in data[key].items()}
             problems += validate_mapping(nested, {}, schema, file, lines[key], prefix=f"{key}.")
-    lint, lint_problems = _lint_settings(data.get("check"), file, lines.get("check"))
-    problems += lint_problems
-    raise_if_errors(problems)
+    return problems
+
+
+def _metadata(data: dict[str, Any], lint: LintSettings) -> Metadata:
+    """The validated mapping as a Metadata record, defaults filled in."""
     title = str(data["title"]).strip()
     return Metadata(
         title=title,

@@ -114,6 +114,14 @@ def load_yaml_mapping(
         raise SourceError(
             error("YAML-NOT-MAPPING", "expected `key: value` lines", file, first_line)
         )
+    return _entries(node, file, first_line)
+
+
+def _entries(
+    node: yaml.MappingNode, file: str, first_line: int
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The keys and values of a composed mapping, each built on its own so that a bad value
+    is reported at its line; duplicate keys are refused."""
     data: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in node.value:

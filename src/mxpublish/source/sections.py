@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,26 +10,26 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
-from mxpublish.model import ID_RE, STATUSES, Metadata, Publication, Section
+from mxpublish.model import ID_RE, STATUSES, Asset, Metadata, Publication, Section
 from mxpublish.project import Project
 from mxpublish.source.anchors import SECTION_FILE_RE, Draft, assign_ids, resolve_links
 from mxpublish.source.assets import collect_images
 from mxpublish.source.blocks import running_text, text_blocks
-from mxpublish.source.markdown import MAX_NESTING, create_parser, parse_memoized, typeset
+from mxpublish.source.markdown import create_parser, parse_memoized, typeset
 from mxpublish.source.metadata import load_metadata
-from mxpublish.source.rendering import PRINT, SCREEN, RenderState, note_bodies, render_section
+from mxpublish.source.rendering import PRINT, SCREEN, RenderState, render_section
 from mxpublish.source.sanitize import check_attributes
 from mxpublish.source.schema import Field, decode_text, load_yaml_mapping, validate_mapping
+from mxpublish.source.structure import (
+    MAX_HTML_DEPTH,
+    html_depth,
+    nesting_problems,
+    note_problems,
+)
 
 #: Larger sections are refused before they are read: a 10 MB section takes ~6 minutes and
 #: ~1.7 GB to lay out as a PDF, and memory grows with the size.
 MAX_SECTION_BYTES = 16_000_000
-#: Inline markup nested deeper than this (``***...***``) is refused; see _nesting_problems.
-MAX_INLINE_NESTING = 20
-#: Elements nested deeper than this (raw HTML can nest without markdown's limits) are refused.
-MAX_HTML_DEPTH = 100
-_ELEMENT_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
-_VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "input", "meta", "link", "source"})
 
 SECTION_SCHEMA = {
     "title": Field("text", required=True),
@@ -122,9 +121,19 @@ def load_sections(
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
     screen, paper = _render_states(metadata)
     sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
+    problems.extend(_rendered_problems(project, drafts, sections))
+    raise_if_errors(problems)
+    return sections
+
+
+def _rendered_problems(
+    project: Project, drafts: list[Draft], sections: tuple[Section, ...]
+) -> list[Diagnostic]:
+    """What only the rendering shows: images in allowed raw HTML, HTML nested too deep."""
+    problems: list[Diagnostic] = []
     for draft, section in zip(drafts, sections, strict=True):
         problems.extend(_raw_image_problems(project, draft))
-        if _html_depth(section.html) > MAX_HTML_DEPTH:
+        if html_depth(section.html) > MAX_HTML_DEPTH:
             problems.append(
                 error(
                     "SECTION-NESTING",
@@ -133,8 +142,7 @@ def load_sections(
                     hint="simplify the raw HTML",
                 )
             )
-    raise_if_errors(problems)
-    return sections
+    return problems
 
 
 def _check_file(project: Project, path: Path, file: str) -> None:
@@ -157,18 +165,6 @@ def _check_file(project: Project, path: Path, file: str) -> None:
                 hint="split it into several section files",
             )
         )
-
-
-def _html_depth(html: str) -> int:
-    """Deepest element nesting of a rendered (well-formed) fragment."""
-    depth = deepest = 0
-    for closing, name, self_closing in _ELEMENT_RE.findall(html):
-        if closing:
-            depth -= 1
-        elif not self_closing and name.lower() not in _VOID_TAGS:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
 
 
 def _raw_image_problems(project: Project, draft: Draft) -> list[Diagnostic]:
@@ -217,20 +213,7 @@ def _render_states(metadata: Metadata | None) -> tuple[RenderState, RenderState]
 
 
 def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project: Project) -> Draft:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
-    text = decode_text(raw, file)
-    if not text.strip():
-        raise SourceError(
-            error(
-                "SECTION-EMPTY",
-                "section file is empty",
-                file,
-                hint="add `---`, `title: Your title`, `---` and the text, or delete the file",
-            )
-        )
+    text = _read_text(path, file)
     tokens, env = parse_memoized(md, text)
     if not tokens or tokens[0].type != "front_matter":
         raise SourceError(
@@ -255,8 +238,47 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
                 lines.get("id"),
             )
         )
-    nesting = _nesting_problems(tokens, file)
-    problems.extend(nesting)
+    assets, body_problems = _body_problems(tokens, env, front_token, file, project)
+    problems.extend(body_problems)
+    raise_if_errors(problems)
+    written = tuple(text.removesuffix("\n").split("\n"))
+    return Draft(
+        file=file,
+        name=path.name,
+        number=number,
+        front=front,
+        tokens=tokens,
+        assets=assets,
+        lines=written,
+    )
+
+
+def _read_text(path: Path, file: str) -> str:
+    """The section file's text, decoded strictly; an empty file is an error."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
+    text = decode_text(raw, file)
+    if not text.strip():
+        raise SourceError(
+            error(
+                "SECTION-EMPTY",
+                "section file is empty",
+                file,
+                hint="add `---`, `title: Your title`, `---` and the text, or delete the file",
+            )
+        )
+    return text
+
+
+def _body_problems(
+    tokens: list[Token], env: dict[str, Any], front_token: Token, file: str, project: Project
+) -> tuple[tuple[Asset, ...], list[Diagnostic]]:
+    """The section's images as assets, and every problem of its body: nesting, no text,
+    images, notes, level-1 headings, attributes and footnote labels."""
+    nesting = nesting_problems(tokens, file)
+    problems = list(nesting)
     if (
         not nesting
         and not any(t.type == "inline" and t.content.strip() for t in tokens)
@@ -266,7 +288,7 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
     assets, image_problems = collect_images(tokens, project, file)
     problems.extend(image_problems)
-    problems.extend(_note_problems(tokens, file))
+    problems.extend(note_problems(tokens, file))
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
             line = token.map[0] + 1 if token.map else None
@@ -288,76 +310,7 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
             message = f"footnote [^{label}] is never referenced, so its text would not appear"
             hint = f"cite it in the text with [^{label}], or delete it"
         problems.append(error("FOOTNOTE-" + kind.upper(), message, file, line, hint=hint))
-    raise_if_errors(problems)
-    written = tuple(text.removesuffix("\n").split("\n"))
-    return Draft(
-        file=file,
-        name=path.name,
-        number=number,
-        front=front,
-        tokens=tokens,
-        assets=assets,
-        lines=written,
-    )
-
-
-_NOTE_PARTS = ("paragraph_open", "inline", "paragraph_close")
-_BLOCK_NAMES = {
-    "bullet_list": "list",
-    "ordered_list": "list",
-    "fence": "code block",
-    "code_block": "code block",
-    "blockquote": "quotation",
-    "hr": "rule",
-    "dl": "definition list",
-}
-
-
-def _note_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
-    """Notes hold paragraphs only: print sets a note inside the line that calls it."""
-    problems = []
-    for body in note_bodies(tokens).values():
-        for token in body:
-            if token.type not in _NOTE_PARTS:
-                kind = token.type.removesuffix("_open")
-                name = _BLOCK_NAMES.get(kind, kind.replace("_", " "))
-                line = token.map[0] + 1 if token.map else None
-                problems.append(
-                    error(
-                        "FOOTNOTE-BLOCK",
-                        f"a footnote holds a {name}; notes may hold paragraphs only",
-                        file,
-                        line,
-                        hint="move the list, table, code or quotation into the text",
-                    )
-                )
-                break
-    return problems
-
-
-def _nesting_problems(tokens: list[Token], file: str) -> list[Diagnostic]:
-    """markdown-it silently drops blocks nested deeper than its limit, and nests emphasis
-    without one (WeasyPrint's layout recursion fails past ~150 levels): report both."""
-    for token in tokens:
-        depth = deepest = 0
-        for child in token.children or []:
-            depth += child.nesting
-            deepest = max(deepest, depth)
-        container = token.type in ("blockquote_open", "list_item_open", "dd_open")
-        container = container or token.type.startswith(("container_", "footnote_reference"))
-        if deepest > MAX_INLINE_NESTING:
-            message = "emphasis, links or other inline markup nested more than "
-            message += f"{MAX_INLINE_NESTING} deep"
-            hint = "unbalanced `*` or `_`? Escape literal ones as `\\*`"
-        elif container and token.nesting == 1 and token.level >= MAX_NESTING - 1:
-            message = "lists, quotes or callouts are nested too deeply here "
-            message += f"(more than {MAX_NESTING} levels of markup)"
-            hint = "flatten the structure: readers cannot follow such nesting either"
-        else:
-            continue
-        line = token.map[0] + 1 if token.map else None
-        return [error("SECTION-NESTING", message, file, line, hint=hint)]
-    return []
+    return assets, problems
 
 
 def _render(draft: Draft, md: MarkdownIt, screen: RenderState, paper: RenderState) -> Section:
