@@ -33,6 +33,7 @@ from mxpublish.rules import (
     check_straight_quotes,
     check_trailing_whitespace,
 )
+from mxpublish.source.metadata import ConfigFile
 from mxpublish.source.sections import load_publication
 
 RULES: tuple[Rule, ...] = (
@@ -202,17 +203,25 @@ def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]
 def check_project(project_dir: Path | str, *, release: bool = False) -> list[Diagnostic]:
     """Load and lint a project; source errors come back as diagnostics, not exceptions,
     so that one report holds everything. Raises ProjectError when there is no project."""
+    return load_and_check(project_dir, release=release)[1]
+
+
+def load_and_check(
+    project_dir: Path | str, *, release: bool = False, config: ConfigFile | None = None
+) -> tuple[Publication | None, list[Diagnostic]]:
+    """check_project's findings, with the publication it loaded (None when it could not
+    be), so ``build --release`` renders what it checked without loading it again."""
     project = find_project(project_dir)
     try:
-        publication = load_publication(project)
+        publication = load_publication(project, config=config)
         # Read the templates and every edition's stylesheet as a build would, so sandbox
         # and resource errors in them show without rendering.
         environment(project)
         for medium in MEDIA:
             stylesheet(project, medium)
     except (SourceError, SandboxError) as exc:
-        return sorted(exc.diagnostics, key=Diagnostic.sort_key)
-    return lint(publication, release=release)
+        return None, sorted(exc.diagnostics, key=Diagnostic.sort_key)
+    return publication, lint(publication, release=release)
 
 
 def summary(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:

@@ -193,24 +193,25 @@ def build(
     settings = _settings(
         project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
     )
+    options = settings.build_options(
+        print_marks=print_marks, booklet=booklet, jobs=jobs, use_cache=not no_cache
+    )
+    publication = None
     if release:
-        from mxpublish.check import check_project
+        from mxpublish.check import load_and_check
 
-        found = check_project(project_dir, release=True)
+        publication, found = load_and_check(project_dir, release=True, config=settings.config)
         raise_if_errors(found)
     reporter = _reporter(quiet, verbose)
     try:
         result = run_build(
             project_dir,
-            settings["formats"],
+            options.formats,
             settings.output,
-            pdf_variant=settings["pdf_variant"],
-            paper=settings["paper"],
-            print_marks=print_marks,
-            booklet=booklet,
+            options=options,
             progress=reporter,
-            jobs=jobs,
-            use_cache=not no_cache,
+            publication=publication,
+            config=settings.config,
         )
     finally:
         reporter.close()
@@ -249,8 +250,7 @@ def watch(
             settings["formats"],
             settings.output,
             reporter.rebuild,
-            pdf_variant=settings["pdf_variant"],
-            paper=settings["paper"],
+            options=settings.build_options(),
             progress=reporter if verbose else None,
         )
     except KeyboardInterrupt:
@@ -290,7 +290,7 @@ def serve(
             project_dir,
             settings["host"],
             settings["port"],
-            paper=settings["paper"],
+            options=settings.build_options(),
             on_ready=ready,
             on_rebuild=reporter.rebuild,
         )

@@ -7,11 +7,16 @@ import io
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mxpublish import __version__
 from mxpublish.assemble.documents import XhtmlDocument
-from mxpublish.model import Publication
+from mxpublish.editions import EPUB
+from mxpublish.model import PageStart, Publication
+from mxpublish.project import Project
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: The zip timestamp of every entry (zip cannot store dates before 1980).
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -198,3 +203,41 @@ def normalize_zip(
                     content = transforms[name](content)
                 target.writestr(info, content, compresslevel=9)
     return out.getvalue()
+
+
+def epub_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    page_starts: Sequence[PageStart],
+    modified: dt.datetime,
+) -> bytes:
+    """The EPUB edition as bytes: its documents (with the print page list when
+    ``page_starts`` is given), stylesheet, cover, fonts subset to its text, and images."""
+    from mxpublish.assemble.documents import (
+        epub_asset_names,
+        epub_documents,
+        fonts_css,
+        stylesheet,
+    )
+    from mxpublish.assemble.fonts import FACES, subset
+    from mxpublish.render.cover import cover_image
+    from mxpublish.source.assets import read_asset
+
+    cover_name, cover_type, cover_data = cover_image(project, publication)
+    documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
+    text = "".join(d.content for d in documents)
+    css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, EPUB.medium)
+    resources = [
+        EpubResource(f"styles/{EPUB.stylesheet}", "text/css", css.encode("utf-8")),
+        EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
+    ]
+    resources += [
+        EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
+        for face in FACES
+    ]
+    resources += [
+        EpubResource(name, asset.media_type, read_asset(project.root, asset))
+        for asset, name in epub_asset_names(publication).items()
+    ]
+    return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))

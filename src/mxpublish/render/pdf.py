@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from mxpublish.editions import DEFAULT_PDF_VARIANT, PDF_VARIANTS
+from mxpublish.editions import DEFAULT_PDF_VARIANT, PDF, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
+from mxpublish.project import Project
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -227,3 +232,33 @@ def render_pdf(
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
     return PdfResult(data, len(document.pages), starts, diagnostics)
+
+
+#: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
+PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
+
+
+def print_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    modified: dt.datetime,
+    *,
+    variant: str = DEFAULT_PDF_VARIANT,
+    print_marks: bool = False,
+    write: bool = True,
+) -> PdfResult:
+    """The print edition: the print document with its fonts, stylesheet and paper size, laid
+    out once (``write`` False: only for its page map)."""
+    from mxpublish.assemble.documents import document_html, fonts_css, stylesheet
+    from mxpublish.assemble.fonts import font_dirs
+    from mxpublish.source.metadata import paper_css
+
+    css = (
+        fonts_css(lambda face: face.path.resolve().as_uri())
+        + stylesheet(project, PDF.medium)
+        + f"\n@page {{ size: {paper_css(publication.metadata.paper)}; }}\n"
+        + (PRINT_MARKS_CSS if print_marks else "")
+    )
+    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
+    return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)

@@ -16,7 +16,7 @@ from mxpublish.source.anchors import SECTION_FILE_RE, Draft, assign_ids, resolve
 from mxpublish.source.assets import collect_images
 from mxpublish.source.blocks import running_text, text_blocks
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
-from mxpublish.source.metadata import load_metadata
+from mxpublish.source.metadata import ConfigFile, load_metadata
 from mxpublish.source.rendering import PRINT, SCREEN, RenderState, render_section
 from mxpublish.source.sanitize import check_attributes
 from mxpublish.source.schema import Field, decode_text, load_yaml_mapping, validate_mapping
@@ -39,7 +39,9 @@ SECTION_SCHEMA = {
 }
 
 
-def load_publication(project: Project, md: MarkdownIt | None = None) -> Publication:
+def load_publication(
+    project: Project, md: MarkdownIt | None = None, config: ConfigFile | None = None
+) -> Publication:
     """Load publication.yaml and every section into the immutable model.
 
     Raises SourceError carrying every problem found in the sources, not only the first.
@@ -47,7 +49,7 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
     problems: list[Diagnostic] = []
     metadata = None
     try:
-        metadata = load_metadata(project)
+        metadata = load_metadata(project, config)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
