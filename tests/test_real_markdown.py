@@ -166,6 +166,8 @@ Text.
 
 ## Don't -- panic
 
+## References {-}
+
 See [a](#atomic-reference-counting-with-arct), [b](#concatenating-with--or-format),
 [c](#repeat-1), [d](#chosen-id), [e](#legacy-name), [f](#other-legacy),
 [g](#atomic-reference-counting-with-arc-t), [h](#dont-panic), [i](#dont----panic).
@@ -185,6 +187,7 @@ def test_heading_ids_follow_github_and_old_names_still_resolve(
         "repeat-1",
         "chosen-id",
         "dont----panic",
+        "references",
     ]
     assert [d.code for d in publication.diagnostics] == ["HTML-COMMENT"]
     hrefs = [part.split('"', 1)[0] for part in section.html.split('class="xref" href="#')[1:]] or [

@@ -22,7 +22,9 @@ _ANCHOR_RE = re.compile(
     r"""<(a|span)\s+(?:id|name)\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)')\s*>\s*</\1\s*>""",
     re.IGNORECASE,
 )
-_TRAILING_RE = re.compile(r"\s*\{((?:\s*(?:#[A-Za-z][\w-]*|\.[A-Za-z][\w-]*))+)\s*\}\s*$")
+#: ``{#id .class}`` at the end of a heading; Pandoc's ``{-}`` (unnumbered) is accepted and
+#: means nothing here, since headings are not numbered.
+_TRAILING_RE = re.compile(r"\s*\{((?:\s*(?:#[A-Za-z][\w-]*|\.[A-Za-z][\w-]*|-))+)\s*\}\s*$")
 _SOURCE_TEXT = ("text", "text_special", "code_inline")
 #: Inline tokens that print nothing: a paragraph made only of them (and spaces) is dropped.
 _SILENT = ("legacy_anchor", "comment")
@@ -63,7 +65,8 @@ def _heading_source(state: StateCore) -> None:
 
 
 def _trailing_attributes(heading: Token, inline: Token) -> None:
-    """``## Title {#id .class}`` (Pandoc, mdBook): the braces set the heading's id and classes."""
+    """``## Title {#id .class}`` (Pandoc, mdBook): the braces set the heading's id and classes
+    and are not printed."""
     children = inline.children or []
     last = children[-1] if children else None
     match = _TRAILING_RE.search(last.content) if last and last.type == "text" else None
