@@ -306,3 +306,14 @@ def test_links_to_the_title_heading_lead_to_the_section(make_project: MakeProjec
     publication = _load(root)
     assert not publication.diagnostics
     assert 'href="#a"' in publication.sections[1].html
+
+
+def test_text_after_a_block_comment_is_a_paragraph_that_may_close_a_comment() -> None:
+    md = create_parser()
+    env: dict[str, object] = {}
+    text = (
+        "<!-- SECRET-A --> Seen, <!-- SECRET-B\nstill hidden --> seen too.\nAnd this.\n\n## Next\n"
+    )
+    html = md.renderer.render(md.parse(text, env), md.options, env)
+    assert html == "<p>Seen,  seen too.\nAnd this.</p>\n<h2>Next</h2>\n"
+    assert not env["comment_problems"]
