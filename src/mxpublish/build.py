@@ -30,7 +30,7 @@ from mxpublish.editions import (
     MEDIUM_STYLESHEETS,
     PDF,
 )
-from mxpublish.errors import Diagnostic, UsageError, error, warning
+from mxpublish.errors import Diagnostic, Severity, UsageError, error, warning
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
@@ -246,6 +246,9 @@ def execute(
         publication = with_paper(publication, options.paper)
         cache = BuildCache(plan.project.root, target)
         built, diagnostics = _render_stale(plan, publication, stages, cache)
+        # Loading's warnings (broken links) first; its infos (comments) are `check`'s to list.
+        loaded = [d for d in publication.diagnostics if d.severity is not Severity.INFO]
+        diagnostics = [*loaded, *diagnostics]
         for name, outputs in built.items():
             done[name] = outputs
             cache.record(
