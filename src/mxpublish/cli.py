@@ -14,6 +14,7 @@ import click
 
 from mxpublish import __version__
 from mxpublish.errors import Diagnostic, MxError, SourceError, raise_if_errors
+from mxpublish.render.pdf import PDF_VARIANTS
 
 EXAMPLES = """
 \b
@@ -108,7 +109,7 @@ _OUTPUT = click.option(
 )
 _PDF_VARIANT = click.option(
     "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
+    type=click.Choice(list(PDF_VARIANTS)),
     help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.  [default: pdf/ua-1]",
 )
 _PAPER = click.option(

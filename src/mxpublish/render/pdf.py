@@ -14,7 +14,20 @@ from urllib.parse import unquote, urlsplit
 from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
 
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
+PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3u", "none")
+"""The variants a build can declare; each passes an independent validator (``verify``)."""
+
+# What each variant claims, as the validator profiles that must pass for it.
+VARIANT_PROFILES: dict[str, tuple[str, ...]] = {
+    "pdf/ua-1": ("ua1",),
+    "pdf/ua-1+a-2a": ("ua1", "2a"),
+    "pdf/a-2b": ("2b",),
+    "pdf/a-2u": ("2u",),
+    "pdf/a-3u": ("3u",),
+    "none": (),
+}
+# The WeasyPrint variant that writes each of ours; the combined one adds PDF/UA's identifier.
+_WEASYPRINT_VARIANT = {"pdf/ua-1+a-2a": "pdf/a-2a"}
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,78 @@ def _captured_logs() -> Iterator[list[logging.LogRecord]]:
         logger.propagate = old_propagate
 
 
+def _one_annotation_per_link(document: Any) -> None:
+    """Keep the link annotations of the boxes that are links, not of their descendants.
+
+    WeasyPrint gives every non-text box inside a link (a ``span`` in a contents entry, an
+    ``em`` in a link's text, a pseudo-element) an annotation of its own, tagged as that box's
+    element (Span, NonStruct…), which breaks PDF/UA-1 (annotations must sit in Link
+    elements). The link's own box already covers its descendants, so theirs are redundant.
+    """
+    for page in document.pages:
+        page.links[:] = [link for link in page.links if getattr(link[3], "link", None)]
+
+
+def _xmp_class() -> type:
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    class ConformingXmp(DocumentMetadata):
+        """XMP metadata as PDF/A wants it: an unfiltered stream, and PDF/UA's identifier.
+
+        PDF/A-2 and -3 forbid a Filter on the metadata stream (WeasyPrint compresses it).
+        With ``ua_part`` the packet also declares PDF/UA, with the extension schema that
+        PDF/A requires for a namespace it does not predefine.
+        """
+
+        ua_part: int | None = None
+
+        def include_in_pdf(
+            self, pdf: Any, variant: str, version: int, conformance: Any, compress: bool
+        ) -> None:
+            super().include_in_pdf(pdf, variant, version, conformance, compress=False)
+
+        def generate_rdf_metadata(self, variant: str, version: int, conformance: Any) -> bytes:
+            rdf = super().generate_rdf_metadata(variant, version, conformance)
+            if self.ua_part is None:
+                return rdf
+            return rdf.replace(b"</rdf:RDF>", _PDFUA_XMP.encode() + b"</rdf:RDF>", 1)
+
+    return ConformingXmp
+
+
+_PDFUA_XMP = """<rdf:Description rdf:about="" \
+xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>\
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" \
+xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
+<pdfaProperty:name>part</pdfaProperty:name>\
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed\
+</pdfaProperty:description>\
+</rdf:li></rdf:Seq></pdfaSchema:property>\
+</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"""
+
+
+def _write(document: Any, variant: str, identifier: bytes) -> bytes:
+    """Write the laid-out ``document`` as a PDF that conforms to ``variant``."""
+    options: dict[str, object] = {"pdf_identifier": identifier}
+    _one_annotation_per_link(document)
+    if variant != "none":
+        options["pdf_variant"] = _WEASYPRINT_VARIANT.get(variant, variant)
+        xmp = _xmp_class()()
+        xmp.__dict__.update(document.metadata.__dict__)
+        if "ua1" in VARIANT_PROFILES[variant] and variant != "pdf/ua-1":
+            xmp.ua_part = 1
+        document.metadata = xmp
+    return bytes(document.write_pdf(**options))
+
+
 def render_pdf(
     publication: Publication,
     html: str,
@@ -214,10 +299,7 @@ def render_pdf(
             identifier = hashlib.sha256(
                 (publication.metadata.identifier + html + css).encode()
             ).hexdigest()[:32]
-            options: dict[str, object] = {"pdf_identifier": identifier.encode()}
-            if variant != "none":
-                options["pdf_variant"] = variant
-            data = document.write_pdf(**options) if write else b""
+            data = _write(document, variant, identifier.encode()) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
