@@ -26,6 +26,8 @@ VARIANT_PROFILES: dict[str, tuple[str, ...]] = {
     "pdf/a-3u": ("3u",),
     "none": (),
 }
+# PDF/A forbids smoothing images (/Interpolate true, WeasyPrint's default for `auto`).
+_PDFA_CSS = "\n*, ::before, ::after { image-rendering: crisp-edges !important; }\n"
 # The WeasyPrint variant that writes each of ours; the combined one adds PDF/UA's identifier.
 _WEASYPRINT_VARIANT = {"pdf/ua-1+a-2a": "pdf/a-2a"}
 
@@ -55,7 +57,8 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
     """Where each laid-out page begins: the first text drawn in its page area.
 
     Text in margin boxes, generated content (``::before``, markers, leaders) and footnotes is
-    not counted, since the EPUB has none of it in the same place.
+    not counted, since the EPUB has none of it in the same place; nor is a table header or
+    footer repeated on a later page (the EPUB has it once, where the table starts).
     """
     from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 
@@ -69,6 +72,14 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
             blocks = [e for e in section.iter() if _local(e.tag) in BLOCK_TAGS]
             for index, element in enumerate(blocks):
                 block_index[element] = (section.get("id"), index)
+    repeating = {
+        element
+        for group in root.iter()
+        if _local(group.tag) in ("thead", "tfoot")
+        for element in group.iter()
+        if element in block_index
+    }
+    first_page: dict[Any, int] = {}
 
     def locate(element: Any) -> tuple[str, Any]:
         region, block = "other", None
@@ -106,6 +117,8 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
             region, block = locate(box.element)
             if region in ("other", "footnote"):
                 continue
+            if block in repeating and first_page.setdefault(block, number) < number:
+                continue  # a header row repeated at the top of this page
             count = sum(ch.isalnum() for ch in box.text)
             if first is None:
                 if region == "section" and block is not None:
@@ -239,17 +252,22 @@ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
 
 
 def _write(document: Any, variant: str, identifier: bytes) -> bytes:
-    """Write the laid-out ``document`` as a PDF that conforms to ``variant``."""
+    """Write the laid-out ``document`` as a PDF that conforms to ``variant``; the document
+    is left as it was, so it can be written again in another variant."""
     options: dict[str, object] = {"pdf_identifier": identifier}
     _one_annotation_per_link(document)
+    original = document.metadata
     if variant != "none":
         options["pdf_variant"] = _WEASYPRINT_VARIANT.get(variant, variant)
         xmp = _xmp_class()()
-        xmp.__dict__.update(document.metadata.__dict__)
+        xmp.__dict__.update(original.__dict__)
         if "ua1" in VARIANT_PROFILES[variant] and variant != "pdf/ua-1":
             xmp.ua_part = 1
         document.metadata = xmp
-    return bytes(document.write_pdf(**options))
+    try:
+        return bytes(document.write_pdf(**options))
+    finally:
+        document.metadata = original
 
 
 def render_pdf(
@@ -279,6 +297,8 @@ def render_pdf(
                 hint="choose one of " + ", ".join(PDF_VARIANTS),
             )
         )
+    if any(not profile.startswith("ua") for profile in VARIANT_PROFILES[variant]):
+        css += _PDFA_CSS
     fetcher = _fetcher_class()([publication.root, *roots])
     base_url = publication.root.as_uri() + "/"
     with _captured_logs() as records:
