@@ -40,7 +40,10 @@ def _after_marker(archive: zipfile.ZipFile, href: str) -> str:
     rest = body.split(f'id="{anchor}"', 1)
     if len(rest) < 2:
         return ""
-    return letters(re.sub(r"<[^>]+>", " ", rest[1].split(">", 1)[-1]))[:_PROBE]
+    words = re.sub(r"<[^>]+>", " ", rest[1].split(">", 1)[-1]).split()
+    if name.endswith("nav.xhtml"):  # the EPUB's contents lists no page numbers: its heading
+        words = words[:1]
+    return letters(" ".join(words))[:_PROBE]
 
 
 def check_page_list(epub: Path, pdf: Path) -> Check:
