@@ -193,3 +193,18 @@ def test_verify_json_on_the_briefing(briefing_build: dict[str, Path]) -> None:
         "PDF/UA-1: 0 failed rules"
     )
     assert report["outputs"]["pdf"] == str(briefing_build["pdf"])
+
+
+def test_a_stream_whose_data_ends_with_cr_has_one_reading() -> None:
+    """CR LF before endstream after data that ends in CR: the /Length stays exact whichever
+    end-of-line a validator takes (found by page in the 200-section book)."""
+    import pydyf
+
+    from mxpublish.render.pdf import _unambiguous_stream_ends
+
+    stream = pydyf.Stream([b"ab\r"], compress=False)
+    plain = pydyf.Stream([b"ab"], compress=False)
+    with _unambiguous_stream_ends():
+        assert stream.data.endswith(b"stream\nab\r\r\nendstream")
+        assert plain.data.endswith(b"stream\nab\nendstream")
+    assert stream.data.endswith(b"stream\nab\r\nendstream")  # pydyf as it was

@@ -251,6 +251,33 @@ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
 </rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"""
 
 
+@contextmanager
+def _unambiguous_stream_ends() -> Iterator[None]:
+    """End a stream whose data ends with CR with CR LF before ``endstream``.
+
+    pydyf writes LF there; after data ending in CR (1 compressed stream in 256) a validator
+    reads that CR LF as the end-of-line marker and finds the stream one byte shorter than its
+    /Length (``page``: PDFA2A-STREAM-LENGTH-001, seen in a 200-section book). CR CR LF
+    leaves one reading only. Patched for the duration of one write (builds write in one
+    thread).
+    """
+    import pydyf
+
+    original = pydyf.Stream.data
+
+    def data(stream: Any) -> bytes:
+        written: bytes = original.fget(stream)
+        if written.endswith(b"\r\nendstream"):
+            written = written[: -len(b"\nendstream")] + b"\r\nendstream"
+        return written
+
+    pydyf.Stream.data = property(data)
+    try:
+        yield
+    finally:
+        pydyf.Stream.data = original
+
+
 def _write(document: Any, variant: str, identifier: bytes) -> bytes:
     """Write the laid-out ``document`` as a PDF that conforms to ``variant``; the document
     is left as it was, so it can be written again in another variant."""
@@ -265,7 +292,8 @@ def _write(document: Any, variant: str, identifier: bytes) -> bytes:
             xmp.ua_part = 1
         document.metadata = xmp
     try:
-        return bytes(document.write_pdf(**options))
+        with _unambiguous_stream_ends():
+            return bytes(document.write_pdf(**options))
     finally:
         document.metadata = original
 
