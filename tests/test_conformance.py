@@ -11,7 +11,7 @@ import pytest
 
 from helpers import REPO
 from mxpublish.build import build
-from mxpublish.render.pdf import PDF_VARIANTS, VARIANT_PROFILES
+from mxpublish.editions import PDF_VARIANTS, VARIANT_PROFILES
 
 pytestmark = pytest.mark.slow
 VARIANTS = [v for v in PDF_VARIANTS if v != "none"]

@@ -99,7 +99,7 @@ def test_verify_fails_with_the_rule_id_on_a_pdf_broken_on_purpose(
 ) -> None:
     """Without the fix that keeps one link annotation per link, the contents page breaks
     PDF/UA-1 as WeasyPrint left it: verify says so, with page's rule id and the page."""
-    import mxpublish.render.pdf as pdf
+    import mxpublish.render.conformance as pdf
 
     root = make_project(LINKED)
     monkeypatch.setattr(pdf, "_one_annotation_per_link", lambda document: None)
@@ -116,7 +116,7 @@ def test_verify_fails_on_compressed_xmp_in_a_pdfa(
 ) -> None:
     from weasyprint.pdf.metadata import DocumentMetadata
 
-    import mxpublish.render.pdf as pdf
+    import mxpublish.render.conformance as pdf
 
     root = make_project({})
     monkeypatch.setattr(pdf, "_xmp_class", lambda: DocumentMetadata)
@@ -200,7 +200,7 @@ def test_a_stream_whose_data_ends_with_cr_has_one_reading() -> None:
     end-of-line a validator takes (found by page in the 200-section book)."""
     import pydyf
 
-    from mxpublish.render.pdf import _unambiguous_stream_ends
+    from mxpublish.render.conformance import _unambiguous_stream_ends
 
     stream = pydyf.Stream([b"ab\r"], compress=False)
     plain = pydyf.Stream([b"ab"], compress=False)

@@ -2,49 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from mxpublish.editions import DEFAULT_PDF_VARIANT, PDF, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
+from mxpublish.project import Project
+from mxpublish.render.conformance import PDFA_CSS, is_pdfa, write_conforming
 
-PDF_VARIANTS = ("pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3u", "none")
-"""The variants a build can declare; each passes an independent validator (``verify``)."""
-
-# What each variant claims, as the validator profiles that must pass for it.
-VARIANT_PROFILES: dict[str, tuple[str, ...]] = {
-    "pdf/ua-1": ("ua1",),
-    "pdf/ua-1+a-2a": ("ua1", "2a"),
-    "pdf/a-2b": ("2b",),
-    "pdf/a-2u": ("2u",),
-    "pdf/a-3u": ("3u",),
-    "none": (),
-}
-# PDF/A forbids smoothing images (/Interpolate true, WeasyPrint's default for `auto`).
-_PDFA_CSS = "\n*, ::before, ::after { image-rendering: crisp-edges !important; }\n"
-# The WeasyPrint variant that writes each of ours; the combined one adds PDF/UA's identifier.
-_WEASYPRINT_VARIANT = {"pdf/ua-1+a-2a": "pdf/a-2a"}
-
-
-@dataclass(frozen=True)
-class PageAnchor:
-    """Where a named anchor landed: 1-based page number."""
-
-    anchor: str
-    page: int
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
 class PdfResult:
+    """The PDF (empty when only laid out), its page count, the page map and warnings."""
+
     data: bytes
     pages: int
-    anchors: tuple[PageAnchor, ...]
     page_starts: tuple[PageStart, ...]
     diagnostics: tuple[Diagnostic, ...]
 
@@ -59,19 +42,17 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
     Text in margin boxes, generated content (``::before``, markers, leaders) and footnotes is
     not counted, since the EPUB has none of it in the same place; nor is a table header or
     footer repeated on a later page (the EPUB has it once, where the table starts).
+    WeasyPrint has no public
+    API for the boxes of a laid-out page, so this reads ``Page._page_box``: pyproject.toml
+    bounds WeasyPrint above and tests/test_render_pdf.py fails if the attribute goes.
     """
-    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+    from weasyprint.formatting_structure.boxes import TextBox
 
     if not document.pages:
         return ()
     root = document.pages[0]._page_box.children[0].element
     parents = {child: parent for parent in root.iter() for child in parent}
-    block_index: dict[Any, tuple[str, int]] = {}
-    for section in root.iter():
-        if _local(section.tag) == "section" and "chapter" in (section.get("class") or ""):
-            blocks = [e for e in section.iter() if _local(e.tag) in BLOCK_TAGS]
-            for index, element in enumerate(blocks):
-                block_index[element] = (section.get("id"), index)
+    block_index = _block_index(root)
     repeating = {
         element
         for group in root.iter()
@@ -80,41 +61,14 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
         if element in block_index
     }
     first_page: dict[Any, int] = {}
-
-    def locate(element: Any) -> tuple[str, Any]:
-        region, block = "other", None
-        node = element
-        while node is not None:
-            classes = (node.get("class") or "").split()
-            if "footnote" in classes:
-                return "footnote", None
-            if block is None and node in block_index:
-                block = node
-            if "chapter" in classes:
-                return "section", block
-            if "titlepage" in classes:
-                return "titlepage", None
-            if "toc" in classes:
-                return "contents", None
-            node = parents.get(node)
-        return region, block
-
     starts: list[PageStart] = []
     seen: dict[Any, int] = {}
     for number, page in enumerate(document.pages, 1):
         first: PageStart | None = None
-        stack = [page._page_box]
-        boxes = []
-        while stack:  # depth-first, in drawing order, skipping margin boxes
-            box = stack.pop()
-            if isinstance(box, MarginBox):
-                continue
-            boxes.append(box)
-            stack.extend(reversed(getattr(box, "children", [])))
-        for box in boxes:
+        for box in _drawn_boxes(page):
             if not isinstance(box, TextBox) or "::" in (box.element_tag or ""):
                 continue
-            region, block = locate(box.element)
+            region, block = _locate(box.element, parents, block_index)
             if region in ("other", "footnote"):
                 continue
             if block in repeating and first_page.setdefault(block, number) < number:
@@ -131,6 +85,54 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
         if first is not None:
             starts.append(first)
     return tuple(starts)
+
+
+def _block_index(root: Any) -> dict[Any, tuple[str, int]]:
+    """Each BLOCK_TAGS element of a chapter → (section id, its index among them)."""
+    block_index: dict[Any, tuple[str, int]] = {}
+    for section in root.iter():
+        if _local(section.tag) == "section" and "chapter" in (section.get("class") or ""):
+            blocks = [e for e in section.iter() if _local(e.tag) in BLOCK_TAGS]
+            for index, element in enumerate(blocks):
+                block_index[element] = (section.get("id"), index)
+    return block_index
+
+
+def _locate(
+    element: Any, parents: dict[Any, Any], block_index: dict[Any, tuple[str, int]]
+) -> tuple[str, Any]:
+    """The region an element is drawn in and the chapter block that holds it, if any."""
+    region, block = "other", None
+    node = element
+    while node is not None:
+        classes = (node.get("class") or "").split()
+        if "footnote" in classes:
+            return "footnote", None
+        if block is None and node in block_index:
+            block = node
+        if "chapter" in classes:
+            return "section", block
+        if "titlepage" in classes:
+            return "titlepage", None
+        if "toc" in classes:
+            return "contents", None
+        node = parents.get(node)
+    return region, block
+
+
+def _drawn_boxes(page: Any) -> list[Any]:
+    """A page's boxes depth-first in drawing order, margin boxes (and their text) left out."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    stack = [page._page_box]
+    boxes = []
+    while stack:
+        box = stack.pop()
+        if isinstance(box, MarginBox):
+            continue
+        boxes.append(box)
+        stack.extend(reversed(getattr(box, "children", [])))
+    return boxes
 
 
 def _fetcher_class() -> type:
@@ -193,118 +195,13 @@ def _captured_logs() -> Iterator[list[logging.LogRecord]]:
         logger.propagate = old_propagate
 
 
-def _one_annotation_per_link(document: Any) -> None:
-    """Keep the link annotations of the boxes that are links, not of their descendants.
-
-    WeasyPrint gives every non-text box inside a link (a ``span`` in a contents entry, an
-    ``em`` in a link's text, a pseudo-element) an annotation of its own, tagged as that box's
-    element (Span, NonStruct…), which breaks PDF/UA-1 (annotations must sit in Link
-    elements). The link's own box already covers its descendants, so theirs are redundant.
-    """
-    for page in document.pages:
-        page.links[:] = [link for link in page.links if getattr(link[3], "link", None)]
-
-
-def _xmp_class() -> type:
-    from weasyprint.pdf.metadata import DocumentMetadata
-
-    class ConformingXmp(DocumentMetadata):
-        """XMP metadata as PDF/A wants it: an unfiltered stream, and PDF/UA's identifier.
-
-        PDF/A-2 and -3 forbid a Filter on the metadata stream (WeasyPrint compresses it).
-        With ``ua_part`` the packet also declares PDF/UA, with the extension schema that
-        PDF/A requires for a namespace it does not predefine.
-        """
-
-        ua_part: int | None = None
-
-        def include_in_pdf(
-            self, pdf: Any, variant: str, version: int, conformance: Any, compress: bool
-        ) -> None:
-            super().include_in_pdf(pdf, variant, version, conformance, compress=False)
-
-        def generate_rdf_metadata(self, variant: str, version: int, conformance: Any) -> bytes:
-            rdf = super().generate_rdf_metadata(variant, version, conformance)
-            if self.ua_part is None:
-                return rdf
-            return rdf.replace(b"</rdf:RDF>", _PDFUA_XMP.encode() + b"</rdf:RDF>", 1)
-
-    return ConformingXmp
-
-
-_PDFUA_XMP = """<rdf:Description rdf:about="" \
-xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>\
-<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
-xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" \
-xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
-<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\
-<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
-<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
-<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\
-<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
-<pdfaProperty:name>part</pdfaProperty:name>\
-<pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
-<pdfaProperty:category>internal</pdfaProperty:category>\
-<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed\
-</pdfaProperty:description>\
-</rdf:li></rdf:Seq></pdfaSchema:property>\
-</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"""
-
-
-@contextmanager
-def _unambiguous_stream_ends() -> Iterator[None]:
-    """End a stream whose data ends with CR with CR LF before ``endstream``.
-
-    pydyf writes LF there; after data ending in CR (1 compressed stream in 256) a validator
-    reads that CR LF as the end-of-line marker and finds the stream one byte shorter than its
-    /Length (``page``: PDFA2A-STREAM-LENGTH-001, seen in a 200-section book). CR CR LF
-    leaves one reading only. Patched for the duration of one write (builds write in one
-    thread).
-    """
-    import pydyf
-
-    original = pydyf.Stream.data
-
-    def data(stream: Any) -> bytes:
-        written: bytes = original.fget(stream)
-        if written.endswith(b"\r\nendstream"):
-            written = written[: -len(b"\nendstream")] + b"\r\nendstream"
-        return written
-
-    pydyf.Stream.data = property(data)
-    try:
-        yield
-    finally:
-        pydyf.Stream.data = original
-
-
-def _write(document: Any, variant: str, identifier: bytes) -> bytes:
-    """Write the laid-out ``document`` as a PDF that conforms to ``variant``; the document
-    is left as it was, so it can be written again in another variant."""
-    options: dict[str, object] = {"pdf_identifier": identifier}
-    _one_annotation_per_link(document)
-    original = document.metadata
-    if variant != "none":
-        options["pdf_variant"] = _WEASYPRINT_VARIANT.get(variant, variant)
-        xmp = _xmp_class()()
-        xmp.__dict__.update(original.__dict__)
-        if "ua1" in VARIANT_PROFILES[variant] and variant != "pdf/ua-1":
-            xmp.ua_part = 1
-        document.metadata = xmp
-    try:
-        with _unambiguous_stream_ends():
-            return bytes(document.write_pdf(**options))
-    finally:
-        document.metadata = original
-
-
 def render_pdf(
     publication: Publication,
     html: str,
     css: str,
     *,
     roots: Sequence[Path],
-    variant: str = "pdf/ua-1",
+    variant: str = DEFAULT_PDF_VARIANT,
     write: bool = True,
 ) -> PdfResult:
     """Lay out ``html`` with ``css`` and return the PDF bytes, page count and page map.
@@ -325,8 +222,8 @@ def render_pdf(
                 hint="choose one of " + ", ".join(PDF_VARIANTS),
             )
         )
-    if any(not profile.startswith("ua") for profile in VARIANT_PROFILES[variant]):
-        css += _PDFA_CSS
+    if is_pdfa(variant):
+        css += PDFA_CSS
     fetcher = _fetcher_class()([publication.root, *roots])
     base_url = publication.root.as_uri() + "/"
     with _captured_logs() as records:
@@ -338,17 +235,42 @@ def render_pdf(
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config
             )
-            anchors = tuple(
-                PageAnchor(name, number)
-                for number, page in enumerate(document.pages, 1)
-                for name in page.anchors
-            )
             starts = page_starts(document)
             identifier = hashlib.sha256(
                 (publication.metadata.identifier + html + css).encode()
             ).hexdigest()[:32]
-            data = _write(document, variant, identifier.encode()) if write else b""
+            data = write_conforming(document, variant, identifier.encode()) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
-    return PdfResult(data, len(document.pages), anchors, starts, diagnostics)
+    return PdfResult(data, len(document.pages), starts, diagnostics)
+
+
+#: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
+PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
+
+
+def print_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    modified: dt.datetime,
+    *,
+    variant: str = DEFAULT_PDF_VARIANT,
+    print_marks: bool = False,
+    write: bool = True,
+) -> PdfResult:
+    """The print edition: the print document with its fonts, stylesheet and paper size, laid
+    out once (``write`` False: only for its page map)."""
+    from mxpublish.assemble.documents import document_html, fonts_css, stylesheet
+    from mxpublish.assemble.fonts import font_dirs
+    from mxpublish.source.metadata import paper_css
+
+    css = (
+        fonts_css(lambda face: face.path.resolve().as_uri())
+        + stylesheet(project, PDF.medium)
+        + f"\n@page {{ size: {paper_css(publication.metadata.paper)}; }}\n"
+        + (PRINT_MARKS_CSS if print_marks else "")
+    )
+    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
+    return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)

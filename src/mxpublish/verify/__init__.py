@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from mxpublish.build import FORMATS, build, load
+from mxpublish.build import build, load
+from mxpublish.editions import FORMATS
 from mxpublish.verify.report import FAIL, PASS, SKIPPED, Check, Finding, VerifyReport
 
 __all__ = [
