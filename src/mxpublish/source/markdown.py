@@ -22,8 +22,10 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from mxpublish.source.citations import citations_plugin
 from mxpublish.source.constructs import use_constructs
 from mxpublish.source.highlight import highlight_code
+from mxpublish.source.math import math_plugin
 from mxpublish.source.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
 
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
@@ -67,6 +69,8 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
         md.use(container_plugin, name, render=_callout_renderer(name, label))
     md.use(container_plugin, "lines", render=_line_block_renderer)
     use_constructs(md)
+    md.use(citations_plugin)
+    md.use(math_plugin)
     return md
 
 

@@ -14,7 +14,15 @@ from typing import Any
 import yaml
 
 from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
-from mxpublish.model import FOOTNOTE_NUMBERINGS, PAPER_SIZES, PRINT_URLS, LintSettings, Metadata
+from mxpublish.model import (
+    FIGURE_LISTS,
+    FOOTNOTE_NUMBERINGS,
+    PAPER_SIZES,
+    PRINT_URLS,
+    LintSettings,
+    Metadata,
+    Revision,
+)
 from mxpublish.project import Project
 
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -24,7 +32,7 @@ _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 class Field:
     """One key of a YAML mapping: its type check and whether it must be there."""
 
-    kind: str  # "text", "list", "date", "choice", "integer", "flag", "mapping"
+    kind: str  # "text", "list", "date", "choice", "integer", "flag", "mapping", "records"
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -49,6 +57,13 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "print_urls": Field("choice", choices=PRINT_URLS),
     "figure_numbers": Field("flag"),
     "allow_html": Field("flag"),
+    "bibliography": Field("list"),
+    "csl": Field("text"),
+    "version": Field("text"),
+    "updated": Field("date"),
+    "revisions": Field("records"),
+    "suggested_citation": Field("flag"),
+    "lists": Field("list"),
     "check": Field("mapping"),
     "build": Field("mapping"),
     "serve": Field("mapping"),
@@ -303,6 +318,10 @@ def _type_problem(spec: Field, value: Any) -> str | None:
         )
     if spec.kind == "flag":
         return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if spec.kind == "records":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return "must be a list of `- date: YYYY-MM-DD` / `note: …` entries"
+        return None
     if spec.kind == "mapping":
         return None if isinstance(value, dict) else "must be a mapping of `key: value` lines"
     if spec.kind == "choice" and str(value).lower() not in spec.choices:
@@ -393,6 +412,12 @@ def load_metadata(project: Project) -> Metadata:
             problems += validate_mapping(nested, {}, schema, file, lines[key], prefix=f"{key}.")
     lint, lint_problems = _lint_settings(data.get("check"), file, lines.get("check"))
     problems += lint_problems
+    revisions, revision_problems = _revisions(data.get("revisions"), file, lines.get("revisions"))
+    problems += revision_problems
+    for name in _as_list(data.get("lists")):
+        if name not in FIGURE_LISTS:
+            message = f"`lists` may hold {' and '.join(FIGURE_LISTS)}, not {name!r}"
+            problems.append(error("SCHEMA-VALUE", message, file, lines.get("lists")))
     raise_if_errors(problems)
     title = str(data["title"]).strip()
     return Metadata(
@@ -416,7 +441,48 @@ def load_metadata(project: Project) -> Metadata:
         print_urls=str(data.get("print_urls") or "footnote").lower(),
         figure_numbers=bool(data.get("figure_numbers")),
         allow_html=data.get("allow_html") is True,
+        bibliography=_as_list(data.get("bibliography")),
+        csl=_text(data.get("csl")),
+        version=_text(data.get("version")),
+        updated=_as_date(data["updated"]) if data.get("updated") else _latest(revisions, data),
+        revisions=revisions,
+        suggested_citation=data.get("suggested_citation") is True,
+        lists=_as_list(data.get("lists")),
     )
+
+
+def _latest(revisions: tuple[Revision, ...], data: dict[str, Any]) -> dt.date | None:
+    """Without ``updated:``, the latest revision after the publication date updates it."""
+    latest = max((r.date for r in revisions), default=None)
+    return latest if latest and latest > _as_date(data["date"]) else None
+
+
+def _revisions(
+    value: Any, file: str, line: int | None
+) -> tuple[tuple[Revision, ...], list[Diagnostic]]:
+    """``revisions:`` → Revision records, newest last as written; each needs a date and note."""
+    if not isinstance(value, list):
+        return (), []
+    found, problems = [], []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        try:
+            date = _as_date(item.get("date"))
+        except (TypeError, ValueError):
+            message = "each revision needs `date: YYYY-MM-DD`"
+            problems.append(error("SCHEMA-VALUE", message, file, line))
+            continue
+        note = _text(item.get("note"))
+        unknown = sorted(set(map(str, item)) - {"date", "note"})
+        if not note or unknown:
+            message = "each revision is `date:` and `note:`" + (
+                f", not {', '.join(unknown)}" if unknown else ""
+            )
+            problems.append(error("SCHEMA-VALUE", message, file, line))
+            continue
+        found.append(Revision(date, note))
+    return tuple(found), problems
 
 
 def _lint_settings(

@@ -17,6 +17,7 @@ from markdown_it.token import Token
 from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
 from mxpublish.model import STATUSES, Asset, Block, Heading, Metadata, Publication, Section
 from mxpublish.project import Project
+from mxpublish.source.apparatus import apply_apparatus, generated_sections
 from mxpublish.source.assets import collect_images
 from mxpublish.source.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
 from mxpublish.source.markdown import MAX_NESTING, create_parser, inline_text, typeset
@@ -82,8 +83,9 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
     md = md or create_parser(allow_html=metadata is not None and metadata.allow_html)
+    notices: list[Diagnostic] = []
     try:
-        sections = load_sections(project, md, metadata)
+        sections = load_sections(project, md, metadata, notices)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -94,14 +96,18 @@ def load_publication(project: Project, md: MarkdownIt | None = None) -> Publicat
         if isinstance(value := getattr(metadata, key), str)
     }
     metadata = replace(metadata, **typeset_fields)
-    return Publication(project.root, metadata, sections)
+    return Publication(project.root, metadata, sections, tuple(notices))
 
 
 def load_sections(
-    project: Project, md: MarkdownIt, metadata: Metadata | None = None
+    project: Project,
+    md: MarkdownIt,
+    metadata: Metadata | None = None,
+    notices: list[Diagnostic] | None = None,
 ) -> tuple[Section, ...]:
     """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
-    and for print, numbering notes and captions as ``metadata`` says."""
+    and for print, numbering notes and captions as ``metadata`` says; the apparatus
+    (citations, math, cross-references) adds its generated sections and ``notices``."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -149,7 +155,12 @@ def load_sections(
     problems.extend(_assign_ids(drafts))
     problems.extend(_resolve_links(drafts, frozenset(failed)))
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
+    apparatus = apply_apparatus(project, metadata, drafts)
+    raise_if_errors(sorted(apparatus.problems, key=Diagnostic.sort_key))
+    (notices if notices is not None else []).extend(apparatus.notices)
     screen, paper = _render_states(metadata)
+    if apparatus.numbering.captions_referenced:  # "see Figure 2" needs "Figure 2." printed
+        screen.figure_numbers = paper.figure_numbers = True
     sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
     for draft, section in zip(drafts, sections, strict=True):
         problems.extend(_raw_image_problems(project, draft))
@@ -163,7 +174,8 @@ def load_sections(
                 )
             )
     raise_if_errors(problems)
-    return sections
+    before, after = generated_sections(metadata, sections, apparatus) if metadata else ((), ())
+    return before + sections + after
 
 
 #: Per parser, the pickled tokens of texts it has parsed (up to _MEMO_ENTRIES texts of at most
