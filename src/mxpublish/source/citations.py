@@ -220,7 +220,7 @@ def citations_to_notes(tokens: list[Token]) -> list[Token]:
         if token.type != "inline" or not token.children:
             continue
         children: list[Token] = []
-        for child in token.children:
+        for index, child in enumerate(token.children):
             if child.type == "footnote_ref":
                 old = int(child.meta["id"])
                 if old not in renumbered:
@@ -235,6 +235,8 @@ def citations_to_notes(tokens: list[Token]) -> list[Token]:
                     author = Token("citation", "", 0)
                     author.meta = {"html": child.meta["author_html"]}
                     children.append(author)
+                else:
+                    _tuck(children, token.children, index)
                 reference = Token("footnote_ref", "", 0)
                 reference.meta = {"id": number, "subId": 0, "label": None}
                 children.append(reference)
@@ -253,6 +255,20 @@ def citations_to_notes(tokens: list[Token]) -> list[Token]:
         return body
     opening, closing = Token("footnote_block_open", "", 1), Token("footnote_block_close", "", -1)
     return [*body, opening, *(t for group in new_notes for t in group), closing]
+
+
+def _tuck(before: list[Token], children: list[Token], index: int) -> None:
+    """As Pandoc does for notes styles: the note call drops the space before the citation
+    and follows the punctuation after it ("flows [@a]." → "flows.¹")."""
+    while before and before[-1].type == "softbreak":
+        before.pop()
+    if before and before[-1].type == "text":
+        before[-1].content = before[-1].content.rstrip()
+    after = children[index + 1] if index + 1 < len(children) else None
+    if after is not None and after.type == "text" and after.content[:1] in (".", ",", ";", ":"):
+        mark = Token("text", "", 0)
+        mark.content, after.content = after.content[0], after.content[1:]
+        before.append(mark)
 
 
 def _note_groups(tail: Sequence[Token]) -> dict[int, list[Token]]:
