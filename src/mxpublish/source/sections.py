@@ -21,6 +21,7 @@ from mxpublish.source.apparatus import apply_apparatus, generated_sections
 from mxpublish.source.assets import collect_images
 from mxpublish.source.constructs import PRINT, SCREEN, RenderState, note_bodies, render_section
 from mxpublish.source.markdown import MAX_NESTING, create_parser, inline_text, typeset
+from mxpublish.source.math import MATH_TOKENS
 from mxpublish.source.metadata import (
     Field,
     decode_text,
@@ -328,7 +329,9 @@ def _parse(
     if (
         not nesting
         and not any(t.type == "inline" and t.content.strip() for t in tokens)
-        and not any(t.type in ("fence", "code_block", "hr", "html_block") for t in tokens)
+        and not any(
+            t.type in ("fence", "code_block", "hr", "html_block", *MATH_TOKENS) for t in tokens
+        )
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
