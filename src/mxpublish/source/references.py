@@ -109,10 +109,11 @@ def cite_all(entries: dict[str, Entry], style: Any, occurrences: Sequence[Occurr
     records = [escaped(e.csl) for e in entries.values()]
     bib, citations = _register(records, style, occurrences)
     anchors = {key: entry_anchor(key) for key in entries}
-    for occurrence, citation in zip(occurrences, citations, strict=True):
+    variants: dict[str, Any] = {}  # per key: the pass again with that author marked
+    for index, (occurrence, citation) in enumerate(zip(occurrences, citations, strict=True)):
         raw = str(bib.cite(citation, _missing))
         cites: list[Cite] = occurrence.token.meta["cites"]
-        html = _emulate_forms(raw, records, style, occurrences, occurrence, cites, result)
+        html = _emulate_forms(raw, records, style, occurrences, index, variants, result)
         linked = _links(html, cites, anchors)
         occurrence.token.meta["html"] = f'<span class="citation">{linked}</span>'
         if result.notes_style and occurrence.token.meta.get("in_text"):
@@ -184,20 +185,24 @@ def _emulate_forms(
     records: list[dict[str, Any]],
     style: Any,
     occurrences: Sequence[Occurrence],
-    occurrence: Occurrence,
-    cites: Sequence[Cite],
+    index: int,
+    variants: dict[str, Any],
     result: CitedWork,
 ) -> str:
     """Pandoc's ``@key`` (author, then the citation without it) and ``[-@key]`` (the citation
     without the author): the author's part is found by formatting the cluster again with the
     author replaced by a marker, in a copy of the whole pass so numbering stays the same."""
+    occurrence = occurrences[index]
+    cites: Sequence[Cite] = occurrence.token.meta["cites"]
     in_text = bool(occurrence.token.meta.get("in_text"))
     if result.notes_style or not (in_text or any(c.suppress_author for c in cites)):
         return raw
     key = cites[0].key.lower()
-    marked = [_with_marked_author(r) if str(r["id"]).lower() == key else r for r in records]
-    bib, citations = _register(marked, style, occurrences)
-    again = str(bib.cite(citations[list(occurrences).index(occurrence)], _missing))
+    if key not in variants:
+        marked = [_with_marked_author(r) if str(r["id"]).lower() == key else r for r in records]
+        variants[key] = _register(marked, style, occurrences)
+    bib, citations = variants[key]
+    again = str(bib.cite(citations[index], _missing))
     at = again.find(_AUTHOR)
     before, after = again[:at], again[at + 1 :]
     if at < 0 or not (raw.startswith(before) and raw.endswith(after)):
