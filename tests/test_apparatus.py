@@ -320,3 +320,11 @@ def test_bad_revision_is_a_schema_error(make_project: MakeProject) -> None:
     with pytest.raises(SourceError) as caught:
         load_publication(find_project(root))
     assert [d.code for d in caught.value.diagnostics] == ["SCHEMA-VALUE"]
+
+
+def test_numeric_style_in_text_names_the_authors(make_project: MakeProject) -> None:
+    root = _project(make_project, "As @smith2020 shows [@jones2019].", "csl: ieee\n")
+    html = load_publication(find_project(root)).sections[0].html
+    spans = [_text(s) for s in re.findall(r'<span class="citation">(.*?)</span>', html)]
+    cited, _ = _citeproc("ieee", [["smith2020"], ["jones2019"]])
+    assert spans == [f"Smith {_text(cited[0])}", _text(cited[1])]

@@ -116,7 +116,7 @@ def _cite(project: Project, metadata: Metadata, drafts: Sequence[Draft], result:
                           "names no bibliography", occurrence.file, occurrence.line,
                           hint="add `bibliography: references.bib` (or .json) to publication.yaml")
                 )  # fmt: skip
-        if metadata.suggested_citation:
+        if metadata.suggested_citation or metadata.csl:
             _suggest(project, metadata, result)
         return
     try:
@@ -162,7 +162,8 @@ def _suggest(project: Project, metadata: Metadata, result: Apparatus) -> None:
     except SourceError as exc:
         result.problems += exc.diagnostics
         return
-    result.suggested_citation = references.suggested_citation(metadata, style)
+    if metadata.suggested_citation:
+        result.suggested_citation = references.suggested_citation(metadata, style)
 
 
 def _line(parent: Token, child: Token) -> int | None:

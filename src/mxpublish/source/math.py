@@ -107,7 +107,7 @@ def mathml(tex: str, display: bool) -> str:
     try:
         markup = convert(tex, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises many kinds on bad input
-        raise MathError(f"cannot read the TeX {tex!r}: {exc}") from exc
+        raise MathError(_message("read", tex, exc)) from exc
     return markup.replace("<math ", f'<math alttext="{escapeHtml(tex)}" ', 1)
 
 
@@ -122,7 +122,7 @@ def svg_image(tex: str, display: bool) -> str:
             drawing = ziamath.Latex(tex, size=_DRAW_SIZE, inline=not display)
             svg = drawing.svg()
     except Exception as exc:  # ziamath raises many kinds on bad input
-        raise MathError(f"cannot draw the TeX {tex!r}: {exc}") from exc
+        raise MathError(_message("draw", tex, exc)) from exc
     box = _VIEWBOX_RE.search(svg)
     style = ""
     if box:
@@ -138,6 +138,11 @@ def svg_image(tex: str, display: bool) -> str:
         f'<img class="math {kind}" src="data:image/svg+xml;base64,{data}" '
         f'alt="{escapeHtml(tex)}"{style}/>'
     )
+
+
+def _message(verb: str, tex: str, exc: Exception) -> str:
+    reason = str(exc).strip()
+    return f"cannot {verb} the TeX `{tex}`" + (f": {reason}" if reason else "")
 
 
 def _render_math(

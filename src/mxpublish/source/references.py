@@ -226,12 +226,12 @@ def _with_marked_author(record: dict[str, Any]) -> dict[str, Any]:
 
 def _names(records: list[dict[str, Any]], key: str) -> str:
     """The authors' family names (Smith; Smith and Jones; Smith et al.), for styles whose
-    citations name no author (numeric)."""
+    citations name no author (numeric); ``records`` are escaped already."""
     record = next(r for r in records if str(r["id"]).lower() == key)
     people = record.get("author") or record.get("editor") or []
-    names = [escapeHtml(str(p.get("family") or p.get("literal") or "")) for p in people]
+    names = [str(p.get("family") or p.get("literal") or "") for p in people]
     if not names:
-        return escapeHtml(str(record.get("title", key)))
+        return str(record.get("title", key))
     if len(names) > 2:
         return f"{names[0]} et al."
     return " and ".join(names)
