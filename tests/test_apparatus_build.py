@@ -269,3 +269,34 @@ def test_title_page_and_back_matter(author_date: dict[str, Path]) -> None:
     assert suggestion is not None
     assert _text(suggestion.group(1)).startswith("Office of Hydrological Notes. 2025.")
     assert "Figures and Tables" in markup and "Table 2. Two efficiency scores" in markup
+
+
+@pytest.mark.parametrize("style", ["author_date", "notes"])
+def test_ace_finds_no_violation(style: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    ace = REPO / "tools" / "a11y"
+    if not (ace / "node_modules" / ".bin" / "ace-puppeteer").exists() or not shutil.which(
+        "chromium"
+    ):
+        if os.environ.get("CI") == "true":
+            pytest.fail("Ace or Chromium missing in CI: tools/a11y/setup.sh should install them")
+        pytest.skip("Ace by DAISY not installed (run tools/a11y/setup.sh)")
+    epub = request.getfixturevalue(style)["epub"]
+    proc = subprocess.run(
+        [str(ace / "ace.sh"), str(epub), str(tmp_path / "ace")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "ace" / "report.json").read_text())
+    failures = [
+        (subject["earl:testSubject"]["url"], item["earl:test"]["dct:title"])
+        for subject in report["assertions"]
+        for item in subject.get("assertions", [])
+        if item["earl:result"]["earl:outcome"] == "fail"
+    ]
+    assert failures == []

@@ -8,6 +8,7 @@ by default).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -164,11 +165,7 @@ def _read_bibtex(text: str, file: str) -> list[Entry]:
 
 def bibtex_to_csl(key: str, record: Any) -> dict[str, Any]:
     """One pybtex entry as a CSL-JSON record (LaTeX markup turned into plain text)."""
-    from pybtex.richtext import Text
-
-    def plain(value: str) -> str:
-        return str(Text.from_latex(value).render_as("text")).strip()
-
+    plain = _plain
     fields = {name.lower(): value for name, value in record.fields.items()}
     csl: dict[str, Any] = {"id": key, "type": _BIB_TYPES.get(record.type.lower(), "document")}
     if record.type.lower() == "phdthesis":
@@ -188,6 +185,19 @@ def bibtex_to_csl(key: str, record: Any) -> dict[str, Any]:
         if parts:
             csl["accessed"] = {"date-parts": [parts]}
     return csl
+
+
+_LATEX_RE = re.compile(r"[{}\\~$%&]|--")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain(value: str) -> str:
+    """BibTeX field text without its LaTeX (pybtex's parser is slow: plain text skips it)."""
+    if not _LATEX_RE.search(value):
+        return " ".join(value.split())
+    from pybtex.richtext import Text
+
+    return str(Text.from_latex(value).render_as("text")).strip()
 
 
 def _person(person: Any, plain: Any) -> dict[str, str]:

@@ -109,10 +109,11 @@ def cite_all(entries: dict[str, Entry], style: Any, occurrences: Sequence[Occurr
     records = [escaped(e.csl) for e in entries.values()]
     bib, citations = _register(records, style, occurrences)
     anchors = {key: entry_anchor(key) for key in entries}
-    variants: dict[str, Any] = {}  # per key: the pass again with that author marked
+    variants: dict[str, Any] = {}  # per key: the pass again with that author marked ("": order)
     for index, (occurrence, citation) in enumerate(zip(occurrences, citations, strict=True)):
         raw = str(bib.cite(citation, _missing))
         cites: list[Cite] = occurrence.token.meta["cites"]
+        variants.setdefault("", bib.keys)
         html = _emulate_forms(raw, records, style, occurrences, index, variants, result)
         linked = _links(html, cites, anchors)
         occurrence.token.meta["html"] = f'<span class="citation">{linked}</span>'
@@ -141,7 +142,14 @@ def _missing(item: Any) -> str:
     return f"{item.key}?"
 
 
-def _register(records: list[dict[str, Any]], style: Any, occurrences: Sequence[Occurrence]) -> Any:
+def _register(
+    records: list[dict[str, Any]],
+    style: Any,
+    occurrences: Sequence[Occurrence],
+    order: Sequence[str] = (),
+) -> Any:
+    """A citeproc bibliography with every citation registered, then sorted by the style, or
+    put in ``order`` (the keys of an earlier pass: sorting is citeproc-py's slowest step)."""
     from citeproc import Citation, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
@@ -151,7 +159,12 @@ def _register(records: list[dict[str, Any]], style: Any, occurrences: Sequence[O
         citations = [Citation(_items(o.token.meta["cites"])) for o in occurrences]
         for citation in citations:
             bib.register(citation)
-        bib.sort()
+        if order:
+            position = {key: index for index, key in enumerate(order)}
+            bib.items = sorted(bib.items, key=lambda item: position[item.key])
+            bib.keys = [item.key for item in bib.items]
+        else:
+            bib.sort()
     return bib, citations
 
 
@@ -200,7 +213,7 @@ def _emulate_forms(
     key = cites[0].key.lower()
     if key not in variants:
         marked = [_with_marked_author(r) if str(r["id"]).lower() == key else r for r in records]
-        variants[key] = _register(marked, style, occurrences)
+        variants[key] = _register(marked, style, occurrences, order=variants[""])
     bib, citations = variants[key]
     again = str(bib.cite(citations[index], _missing))
     at = again.find(_AUTHOR)
