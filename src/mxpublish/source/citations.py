@@ -157,10 +157,12 @@ def _in_text(state: StateInline, silent: bool) -> bool:
 
 
 def _closing_bracket(src: str, start: int) -> int:
-    depth = 0
-    for index in range(start, len(src)):
+    depth, index = 0, start - 1
+    while index + 1 < len(src):
+        index += 1
         char = src[index]
-        if char == "\\":
+        if char == "\\":  # an escaped bracket does not count
+            index += 1
             continue
         if char == "[":
             depth += 1

@@ -175,14 +175,20 @@ def _items(cites: Sequence[Cite]) -> list[Any]:
 
     items = []
     for index, cite in enumerate(cites):
+        prefix, suffix = _unmarked(cite.prefix), _unmarked(cite.suffix)
         options: dict[str, Any] = {
-            "prefix": (escapeHtml(cite.prefix) + " " if cite.prefix else "") + _OPEN + chr(index),
-            "suffix": _CLOSE + escapeHtml(cite.suffix),
+            "prefix": (escapeHtml(prefix) + " " if prefix else "") + _OPEN + chr(index),
+            "suffix": _CLOSE + escapeHtml(suffix),
         }
         if cite.locator:
             options["locator"] = Locator(cite.label or "page", cite.locator)
         items.append(CitationItem(cite.key, **options))
     return items
+
+
+def _unmarked(text: str) -> str:
+    """Text without the private-use characters this module marks citeproc's output with."""
+    return text.translate({ord(c): None for c in (_OPEN, _CLOSE, _AUTHOR)})
 
 
 def _links(html: str, cites: Sequence[Cite], anchors: dict[str, str]) -> str:
