@@ -41,6 +41,7 @@ class Metadata:
     keywords: tuple[str, ...] = ()
     paper: str = "letter"
     marking: str | None = None
+    version: str | None = None  # the edition's version, naming its distribution bundle
     cover: str | None = None
     lint: LintSettings = LintSettings()
     footnote_numbering: str = "document"

@@ -45,6 +45,7 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "paper": Field("text"),
     "cover": Field("text"),
     "marking": Field("text"),
+    "version": Field("text"),
     "footnote_numbering": Field("choice", choices=FOOTNOTE_NUMBERINGS),
     "print_urls": Field("choice", choices=PRINT_URLS),
     "figure_numbers": Field("flag"),
@@ -366,6 +367,7 @@ def load_metadata(project: Project) -> Metadata:
     checks: list[tuple[str, Callable[[Any], str | None]]] = [
         ("language", _language_problem),
         ("identifier", _identifier_problem),
+        ("version", _version_problem),
     ]
     for key, check in checks:
         if data.get(key) not in (None, ""):
@@ -411,6 +413,7 @@ def load_metadata(project: Project) -> Metadata:
         paper=str(data.get("paper") or "letter").strip().lower(),
         cover=_text(data.get("cover")),
         marking=_text(data.get("marking")),
+        version=_text(data.get("version")),
         lint=lint,
         footnote_numbering=str(data.get("footnote_numbering") or "document").lower(),
         print_urls=str(data.get("print_urls") or "footnote").lower(),
@@ -482,4 +485,11 @@ def _identifier_problem(value: Any) -> str | None:
         return None
     if ":" not in text:
         return "must be a URN or URI, e.g. urn:uuid:… or urn:isbn:…"
+    return None
+
+
+def _version_problem(value: Any) -> str | None:
+    """The edition's version names the distribution folder: a few safe characters only."""
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,39}", str(value)):
+        return f"must be a short version such as 1.0 or 2024-06, not {value!r}"
     return None
