@@ -107,7 +107,10 @@ def stamp_pdf(
 
     language = html.escape(publication.metadata.language)
     pages = "".join(f'<div class="copy"><p>{html.escape(copy.line)}</p></div>' for copy in copies)
-    document = f'<!DOCTYPE html><html lang="{language}"><head><title>copies</title></head><body>{pages}</body></html>'
+    document = (
+        f'<!DOCTYPE html><html lang="{language}"><head><title>copies</title></head>'
+        f"<body>{pages}</body></html>"
+    )
     css = fonts_css(lambda face: face.path.resolve().as_uri()) + STAMP_CSS % {
         "width": width,
         "height": height,
@@ -122,18 +125,20 @@ def stamp_pdf(
 def stamp_copies(publication: Publication, pdf: bytes, copies: tuple[Copy, ...]) -> list[bytes]:
     """The copies of ``pdf``, in order: each page gets its copy line as an artifact.
 
-    Deterministic (pypdf keeps the document ID and metadata of ``pdf``), and the pages' own
-    content, the structure tree and the outline are not touched.
+    Deterministic (pypdf keeps the document ID and metadata of ``pdf``); a copy's bytes depend
+    on ``pdf`` and its own line only. The pages' own content, the structure tree and the
+    outline are not touched.
     """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DecodedStreamObject
 
     box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
-    stamps = PdfWriter(
-        clone_from=io.BytesIO(stamp_pdf(publication, copies, float(box.width), float(box.height)))
-    )
     results = []
-    for stamp in stamps.pages:
+    for copy in copies:
+        # One stamp document per copy, so a copy's bytes depend on its own line only (the
+        # font subset of a shared one would change with the other recipients' names).
+        data = stamp_pdf(publication, (copy,), float(box.width), float(box.height))
+        stamp = PdfWriter(clone_from=io.BytesIO(data)).pages[0]
         contents = stamp.get_contents()
         wrapped = (
             _ARTIFACT_OPEN
