@@ -100,8 +100,7 @@ def stamp_pdf(
     publication: Publication, copies: tuple[Copy, ...], width: float, height: float
 ) -> bytes:
     """One page per copy holding only its copy line, on a page of ``width`` × ``height`` pt."""
-    from mxpublish.assemble.documents import fonts_css
-    from mxpublish.assemble.fonts import font_dirs
+    from mxpublish.assemble.fonts import FACES, font_dirs, font_face_css
     from mxpublish.errors import RenderError
     from mxpublish.render.pdf import render_pdf
 
@@ -111,7 +110,8 @@ def stamp_pdf(
         f'<!DOCTYPE html><html lang="{language}"><head><title>copies</title></head>'
         f"<body>{pages}</body></html>"
     )
-    css = fonts_css(lambda face: face.path.resolve().as_uri()) + STAMP_CSS % {
+    bold_sans = [f for f in FACES if f.family == "Source Sans Pro" and f.weight == 700]
+    css = font_face_css(lambda face: face.path.resolve().as_uri(), bold_sans) + STAMP_CSS % {
         "width": width,
         "height": height,
     }
@@ -132,7 +132,8 @@ def stamp_copies(publication: Publication, pdf: bytes, copies: tuple[Copy, ...])
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DecodedStreamObject
 
-    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    book = PdfReader(io.BytesIO(pdf))  # parsed once, cloned for each copy
+    box = book.pages[0].mediabox
     results = []
     for copy in copies:
         # One stamp document per copy, so a copy's bytes depend on its own line only (the
@@ -145,7 +146,7 @@ def stamp_copies(publication: Publication, pdf: bytes, copies: tuple[Copy, ...])
             + (contents.get_data() if contents is not None else b"")
             + _ARTIFACT_CLOSE
         )
-        writer = PdfWriter(clone_from=io.BytesIO(pdf))
+        writer = PdfWriter(clone_from=book)
         for page in writer.pages:
             # merge_page edits the merged page's content in place: give it a fresh one each time
             raw = DecodedStreamObject()
