@@ -370,6 +370,30 @@ def test_diff_of_two_editions_lists_exactly_the_changed_words(
     assert read_edition(result.archive).sections == read_edition(result.folder).sections
 
 
+def test_diff_against_a_git_revision(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    root = write_project(repo / "brief")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "edition 1.0")
+    git("tag", "v1.0")
+    (root / "source/02-second.md").write_text(SECOND.replace("Nothing in", "Something in"))
+    result = CliRunner().invoke(main, ["diff", "git:v1.0", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "unchanged +0 -0  First",
+        "changed   +1 -1  Second",
+    ]
+    bad = CliRunner().invoke(main, ["diff", "git:no-such-tag", str(root)])
+    assert bad.exit_code == 2 and "DIFF-GIT" in bad.output
+
+
 def test_word_changes_report_runs_with_context() -> None:
     changes = word_changes("one two three four", "one 2 three four five")
     assert [(c.removed, c.added) for c in changes] == [(("two",), ("2",)), ((), ("five",))]

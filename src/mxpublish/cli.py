@@ -564,7 +564,7 @@ def dist(
 
 
 @main.command("diff")
-@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("old")
 @click.argument("new", default=".", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--output",
@@ -573,15 +573,26 @@ def dist(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the change summary as HTML here.",
 )
-def edition_diff(old: Path, new: Path, out_file: Path | None) -> None:
+def edition_diff(old: str, new: Path, out_file: Path | None) -> None:
     """The words added and removed per section between two editions.
 
-    OLD and NEW are each a distribution bundle (folder or zip) or a project.
+    OLD and NEW are each a distribution bundle (folder or zip) or a project; OLD may also be
+    git:REVISION, the NEW project as committed at that revision (e.g. git:v1.0).
     """
-    from mxpublish.dist.diff import changes_html, diff_editions, read_edition, summary_lines
+    from mxpublish.dist.diff import (
+        changes_html,
+        diff_editions,
+        read_edition,
+        read_git_edition,
+        summary_lines,
+    )
     from mxpublish.project import atomic_write
 
-    before, after = read_edition(old), read_edition(new)
+    if old.startswith("git:"):
+        before = read_git_edition(old.removeprefix("git:"), new)
+    else:
+        before = read_edition(Path(old))
+    after = read_edition(new)
     diffs = diff_editions(before, after)
     for line in summary_lines(diffs):
         click.echo(line)

@@ -10,6 +10,7 @@ removed in one place and added in another.
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import zipfile
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ def read_edition(path: Path) -> EditionText:
     """The sections of the edition at ``path``: a bundle folder, a bundle zip or a project.
     Raises UsageError when ``path`` is none of these, or ProjectError/SourceError from loading
     a project."""
+    if not path.exists():
+        raise UsageError(error("DIFF-EDITION", "no such file or folder", str(path)))
     if path.is_file() and path.suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == SECTIONS_FILE]
@@ -86,6 +89,38 @@ def read_edition(path: Path) -> EditionText:
             str(path),
         )
     )
+
+
+def read_git_edition(revision: str, project: Path) -> EditionText:
+    """The project at ``project`` as it was at git ``revision`` (``git archive`` of its
+    ``source/``, ``styles/`` and ``templates/`` into a temporary folder, then loaded).
+    Raises UsageError when git fails (not a repository, unknown revision)."""
+    import subprocess
+    import tarfile
+    import tempfile
+
+    def git(*args: str) -> bytes:
+        try:
+            return subprocess.run(
+                ["git", "-C", str(project), *args], check=True, capture_output=True
+            ).stdout
+        except (OSError, subprocess.CalledProcessError) as exc:
+            reason = getattr(exc, "stderr", b"").decode(errors="replace").strip() or str(exc)
+            raise UsageError(error("DIFF-GIT", f"git {args[0]} failed: {reason}")) from exc
+
+    prefix = git("rev-parse", "--show-prefix").decode().strip()
+    names = [n for n in ("source", "styles", "templates") if (project / n).exists()]
+    tar = git("archive", "--format=tar", revision, "--", *names)
+    with tempfile.TemporaryDirectory(prefix="mxpublish-diff-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            archive.extractall(folder, filter="data")
+        # git archive run in a subdirectory archives that subdirectory (older git: its path
+        # from the top); take whichever holds the project
+        root = Path(folder)
+        if not (root / "source").exists() and (root / prefix / "source").exists():
+            root = root / prefix
+        edition = read_edition(root)
+    return EditionText(revision, edition.title, edition.language, edition.sections)
 
 
 def _from_json(data: Any, path: Path) -> EditionText:
