@@ -116,11 +116,7 @@ def make_dist(
     seconds: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        screen = build(project.root, FORMATS, staging, booklet=True, jobs=jobs, use_cache=False)
-        (staging / "SHA256SUMS").unlink()  # the bundle's own sums replace the build's
-        shop = build(project.root, ["pdf"], staging / "print", print_marks=True, use_cache=False)
-        (staging / "print" / f"{slug}.pdf").rename(staging / f"{slug}-print.pdf")
-        (staging / "print").rmdir()
+        diagnostics = _build_editions(project.root, staging, slug, jobs)
         seconds["editions"] = time.perf_counter() - started
         pdf = staging / f"{slug}.pdf"
         if copies:
@@ -146,10 +142,19 @@ def make_dist(
         shutil.rmtree(staging, ignore_errors=True)
     archive = root / f"{name}.zip"
     atomic_write(archive, deterministic_zip(folder, name, build_time(publication)))
-    diagnostics = (*screen.diagnostics, *shop.diagnostics)
     return DistResult(
         folder, archive, tuple(files_under(folder)), diagnostics, copies, seconds=seconds
     )
+
+
+def _build_editions(root: Path, staging: Path, slug: str, jobs: int) -> tuple[Diagnostic, ...]:
+    """Every edition, afresh, into ``staging``; the print-shop PDF as ``<slug>-print.pdf``."""
+    screen = build(root, FORMATS, staging, booklet=True, jobs=jobs, use_cache=False)
+    (staging / "SHA256SUMS").unlink()  # the bundle's own sums replace the build's
+    shop = build(root, ["pdf"], staging / "print", print_marks=True, use_cache=False)
+    (staging / "print" / f"{slug}.pdf").rename(staging / f"{slug}-print.pdf")
+    (staging / "print").rmdir()
+    return (*screen.diagnostics, *shop.diagnostics)
 
 
 def _swap_in(staging: Path, folder: Path) -> None:
@@ -178,6 +183,25 @@ def _sections_json(publication: Publication) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _file_entries(folder: Path, slug: str) -> list[dict[str, Any]]:
+    """Each file of the bundle so far: its path, what it is, its size and SHA-256."""
+    kinds = {
+        f"{slug}.pdf": "pdf-screen",
+        f"{slug}-print.pdf": "pdf-print",
+        f"{slug}-booklet.pdf": "pdf-booklet",
+        f"{slug}.epub": "epub",
+        f"{slug}.html": "html",
+        SECTIONS_FILE: "sections",
+    }
+    entries = []
+    for path in files_under(folder):
+        relative = path.relative_to(folder).as_posix()
+        kind = kinds.get(relative, "pdf-copy" if relative.startswith("copies/") else "other")
+        size = path.stat().st_size
+        entries.append({"path": relative, "kind": kind, "size": size, "sha256": sha256_file(path)})
+    return entries
+
+
 def library_versions() -> dict[str, str]:
     """The installed version of each library in LIBRARIES (``absent`` when not installed)."""
     versions = {}
@@ -199,26 +223,6 @@ def _manifest(
 ) -> bytes:
     meta = publication.metadata
     slug = meta.slug
-    kinds = {
-        f"{slug}.pdf": "pdf-screen",
-        f"{slug}-print.pdf": "pdf-print",
-        f"{slug}-booklet.pdf": "pdf-booklet",
-        f"{slug}.epub": "epub",
-        f"{slug}.html": "html",
-        SECTIONS_FILE: "sections",
-    }
-    files: list[dict[str, Any]] = []
-    for path in files_under(folder):
-        relative = path.relative_to(folder).as_posix()
-        kind = kinds.get(relative, "pdf-copy" if relative.startswith("copies/") else "other")
-        files.append(
-            {
-                "path": relative,
-                "kind": kind,
-                "size": path.stat().st_size,
-                "sha256": sha256_file(path),
-            }
-        )
     data = {
         "edition": {
             "title": meta.title,
@@ -238,7 +242,7 @@ def _manifest(
         "pdf_variant": "pdf/ua-1",
         "print_pdf": "pdf/ua-1 with 0.25in bleed, crop and registration marks",
         "signed": signed,
-        "files": files,
+        "files": _file_entries(folder, slug),
         "copies": [
             {
                 "number": c.number,
