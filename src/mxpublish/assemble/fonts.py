@@ -56,15 +56,6 @@ def font_dirs() -> tuple[Path, ...]:
     return tuple(sorted({face.path.parent.resolve() for face in FACES}))
 
 
-def licence_texts() -> dict[str, str]:
-    """The OFL licence of each family, keyed by family name, as the packages ship it."""
-    texts: dict[str, str] = {}
-    for face in FACES:
-        if face.family not in texts:
-            texts[face.family] = (face.path.parent / "LICENSE.txt").read_text(encoding="utf-8")
-    return texts
-
-
 def font_face_css(url_for: Callable[[FontFace], str], faces: Iterable[FontFace] = FACES) -> str:
     """``@font-face`` rules for ``faces``; ``url_for`` says where each edition finds the file."""
     rules = []

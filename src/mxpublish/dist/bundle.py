@@ -103,11 +103,14 @@ def make_dist(
     Raises an MxError subclass on bad input; the previous bundle is kept on failure.
     """
     project = find_project(project_dir)
+    publication = None
     if release:
-        from mxpublish.check import check_project
+        from mxpublish.check import load_and_check
 
-        raise_if_errors(check_project(project.root, release=True))
-    _, publication = load(project.root)
+        publication, found = load_and_check(project.root, release=True)
+        raise_if_errors(found)
+    if publication is None:
+        publication = load(project.root)[1]
     name = edition_name(publication)
     slug = publication.metadata.slug
     root = Path(out_dir) if out_dir else project.root / "dist"
@@ -116,7 +119,7 @@ def make_dist(
     seconds: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        diagnostics = _build_editions(project.root, staging, slug, jobs)
+        diagnostics = _build_editions(project.root, staging, publication, jobs)
         seconds["editions"] = time.perf_counter() - started
         pdf = staging / f"{slug}.pdf"
         if copies:
@@ -147,11 +150,18 @@ def make_dist(
     )
 
 
-def _build_editions(root: Path, staging: Path, slug: str, jobs: int) -> tuple[Diagnostic, ...]:
+def _build_editions(
+    root: Path, staging: Path, publication: Publication, jobs: int
+) -> tuple[Diagnostic, ...]:
     """Every edition, afresh, into ``staging``; the print-shop PDF as ``<slug>-print.pdf``."""
-    screen = build(root, FORMATS, staging, booklet=True, jobs=jobs, use_cache=False)
+    slug = publication.metadata.slug
+    screen = build(
+        root, FORMATS, staging, publication=publication, booklet=True, jobs=jobs, use_cache=False
+    )
     (staging / "SHA256SUMS").unlink()  # the bundle's own sums replace the build's
-    shop = build(root, ["pdf"], staging / "print", print_marks=True, use_cache=False)
+    shop = build(
+        root, ["pdf"], staging / "print", publication=publication, print_marks=True, use_cache=False
+    )
     (staging / "print" / f"{slug}.pdf").rename(staging / f"{slug}-print.pdf")
     (staging / "print").rmdir()
     return (*screen.diagnostics, *shop.diagnostics)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mxpublish.errors import UsageError, error
 from mxpublish.model import Publication
-from mxpublish.source.metadata import FORBIDDEN_CHARS
+from mxpublish.source.schema import FORBIDDEN_CHARS
 
 #: Upper bound on ``--copies``: each copy is a full PDF.
 MAX_COPIES = 10_000
