@@ -286,12 +286,12 @@ def test_stamping_is_deterministic_and_needs_no_new_layout(
 def test_a_signed_copy_verifies_and_stays_pdf_ua(
     bundle: tuple[Path, DistResult], tmp_path: Path
 ) -> None:
-    from mxpublish.dist.sign import sign_pdf
+    from mxpublish.dist.sign import load_signer, sign_pdf
 
     _, result = bundle
     key, cert = make_key_pair(tmp_path)
     unsigned = (result.folder / f"copies/{SLUG}-copy-03-of-40.pdf").read_bytes()
-    signed = sign_pdf(unsigned, key, cert)
+    signed = sign_pdf(unsigned, load_signer(key, cert))
     assert signed.startswith(unsigned)  # an incremental update: the copy's bytes are kept
     signature, status = verify_signature(signed, cert)
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
@@ -332,6 +332,16 @@ def test_dist_release_refuses_a_draft(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["dist", str(root), "--release"])
     assert result.exit_code == 1
     assert "STATUS-NOT-FINAL" in result.output
+    assert not (root / "dist").exists()
+
+
+def test_dist_checks_the_signing_key_before_building(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project")
+    missing = [str(tmp_path / "no-key.pem"), str(tmp_path / "no-cert.pem")]
+    args = ["dist", str(root), "--sign", missing[0], "--cert", missing[1]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "SIGN-FILE no such file" in result.output
     assert not (root / "dist").exists()
 
 

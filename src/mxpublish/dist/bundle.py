@@ -111,8 +111,12 @@ def make_dist(
         raise_if_errors(found)
     if publication is None:
         publication = load(project.root)[1]
+    signer = None
+    if signing:
+        from mxpublish.dist.sign import load_signer
+
+        signer = load_signer(signing.key, signing.cert)
     name = edition_name(publication)
-    slug = publication.metadata.slug
     root = Path(out_dir) if out_dir else project.root / "dist"
     folder, staging = root / name, root / f".{name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
@@ -121,20 +125,7 @@ def make_dist(
         started = time.perf_counter()
         diagnostics = _build_editions(project.root, staging, publication, jobs)
         seconds["editions"] = time.perf_counter() - started
-        pdf = staging / f"{slug}.pdf"
-        if copies:
-            started = time.perf_counter()
-            for copy, data in zip(copies, stamp_copies(publication, pdf.read_bytes(), copies)):
-                atomic_write(staging / copy.path(slug), data)
-            seconds["copies"] = time.perf_counter() - started
-        if signing:
-            from mxpublish.dist.sign import sign_pdf
-
-            started = time.perf_counter()
-            for path in files_under(staging):
-                if path.suffix == ".pdf":
-                    atomic_write(path, sign_pdf(path.read_bytes(), signing.key, signing.cert))
-            seconds["signing"] = time.perf_counter() - started
+        _add_copies_and_signatures(staging, publication, copies, signer, seconds)
         atomic_write(staging / SECTIONS_FILE, _sections_json(publication))
         manifest = _manifest(project.root, publication, staging, copies, signed=bool(signing))
         atomic_write(staging / "manifest.json", manifest)
@@ -148,6 +139,32 @@ def make_dist(
     return DistResult(
         folder, archive, tuple(files_under(folder)), diagnostics, copies, seconds=seconds
     )
+
+
+def _add_copies_and_signatures(
+    staging: Path,
+    publication: Publication,
+    copies: tuple[Copy, ...],
+    signer: Any,
+    seconds: dict[str, float],
+) -> None:
+    """The numbered copies of the screen PDF, then a signature on every PDF (``signer``
+    None: unsigned); ``seconds`` gets the time each took."""
+    slug = publication.metadata.slug
+    pdf = staging / f"{slug}.pdf"
+    if copies:
+        started = time.perf_counter()
+        for copy, data in zip(copies, stamp_copies(publication, pdf.read_bytes(), copies)):
+            atomic_write(staging / copy.path(slug), data)
+        seconds["copies"] = time.perf_counter() - started
+    if signer is not None:
+        from mxpublish.dist.sign import sign_pdf
+
+        started = time.perf_counter()
+        for path in files_under(staging):
+            if path.suffix == ".pdf":
+                atomic_write(path, sign_pdf(path.read_bytes(), signer))
+        seconds["signing"] = time.perf_counter() - started
 
 
 def _build_editions(

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from mxpublish.errors import UsageError, error
 
 FIELD_NAME = "Signature1"
 
 
-def sign_pdf(data: bytes, key: Path, cert: Path, *, reason: str | None = None) -> bytes:
-    """``data`` signed with the PEM private ``key`` (unencrypted) and its ``cert``.
+def load_signer(key: Path, cert: Path) -> Any:
+    """pyHanko's signer for the PEM private ``key`` (unencrypted) and its ``cert``, loaded
+    before anything is built so that a bad file stops the run at once.
 
     Raises UsageError when pyHanko is not installed or the key or certificate cannot be read.
     """
     try:
-        from pyhanko.pdf_utils.generic import NameObject
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
+        from pyhanko.sign import signers
     except ImportError as exc:
         raise UsageError(
             error(
@@ -46,6 +46,15 @@ def sign_pdf(data: bytes, key: Path, cert: Path, *, reason: str | None = None) -
                 str(key),
             )
         )
+    return signer
+
+
+def sign_pdf(data: bytes, signer: Any, *, reason: str | None = None) -> bytes:
+    """``data`` signed by ``signer`` (from load_signer): an invisible PAdES B-B signature."""
+    from pyhanko.pdf_utils.generic import NameObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     page_ref, _ = writer.find_page_for_modification(0)
     page = page_ref.get_object()
