@@ -111,11 +111,6 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         ["source/01-a.md:5: SECTION-H1"],
         False,
     ),
-    "LINK-BROKEN": (
-        {"source/01-a.md": _section("See [there](#nowhere).\n")},
-        ["source/01-a.md:5:13: LINK-BROKEN"],
-        False,
-    ),
     "IMAGE-ALT": (
         {
             "source/01-a.md": _section("Text.\n\n![](images/map.png)\n"),
@@ -142,6 +137,16 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
     "FOOTNOTE-BLOCK": (
         {"source/01-a.md": _section("Text[^1].\n\n[^1]: A note.\n\n    - an item\n")},
         ["source/01-a.md:9: FOOTNOTE-BLOCK"],
+        False,
+    ),
+    "COMMENT-UNCLOSED": (
+        {"source/01-a.md": _section("Text.\n\nA note <!-- held\n\nback -->\n")},
+        ["source/01-a.md:7: COMMENT-UNCLOSED"],
+        False,
+    ),
+    "LINK-BROKEN": (
+        {"source/01-a.md": _section("See [there](#nowhere).\n")},
+        ["source/01-a.md:5:13: LINK-BROKEN"],
         False,
     ),
     "TEXT-MIDSENTENCE": (
@@ -210,6 +215,11 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         {"source/01-a.md": _section("Text.\n", front="title: A\nstatus:  draft")},
         ["source/01-a.md:3:10: STATUS-NOT-FINAL"],
         True,
+    ),
+    "HTML-COMMENT": (
+        {"source/01-a.md": _section("Text.<!-- aside -->\n\n<!--\nheld back\n-->\n")},
+        ["source/01-a.md:5: HTML-COMMENT", "source/01-a.md:7: HTML-COMMENT"],
+        False,
     ),
     "CHECK-IGNORE-UNKNOWN": (
         {"source/publication.yaml": _config("check:\n  ignore: [PARAGRAPH-LOGN]\n")},

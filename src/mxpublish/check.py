@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from mxpublish.assemble.documents import environment, stylesheet
@@ -35,6 +36,12 @@ from mxpublish.rules import (
 )
 from mxpublish.source.metadata import ConfigFile
 from mxpublish.source.sections import load_publication
+
+
+def _loaded(publication: Publication, code: str) -> Iterator[Diagnostic]:
+    """What loading the sources found under ``code`` (it does not stop a build)."""
+    return (d for d in publication.diagnostics if d.code == code)
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -111,6 +118,12 @@ RULES: tuple[Rule, ...] = (
         release=True,
     ),
     Rule(
+        "HTML-COMMENT",
+        Severity.INFO,
+        "an HTML comment, which no edition prints: listed so the author sees what is held back",
+        lambda publication, rule: _loaded(publication, rule.id),
+    ),
+    Rule(
         "CHECK-IGNORE-UNKNOWN",
         Severity.WARNING,
         "publication.yaml's `check:` ignores a rule id that does not exist",
@@ -138,13 +151,21 @@ SOURCE_RULES: tuple[Rule, ...] = tuple(
         ("SECTION-ID-DUPLICATE", "two sections have the same id"),
         ("SECTION-EMPTY", "a section has no text"),
         ("SECTION-H1", "a `#` heading inside a section (the title is the front matter's)"),
-        ("LINK-BROKEN", "a link to a missing section or anchor"),
         ("IMAGE-ALT", "an image has no alt text"),
         ("IMAGE-MISSING", "an image file is not in the project"),
         ("IMAGE-TYPE", "an image is not PNG, JPEG, GIF or SVG, or its content is not its type"),
         ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
         ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
+        ("COMMENT-UNCLOSED", "an HTML comment `<!--` is not closed where it must be"),
     )
+)
+#: Found while loading too, but no reason to stop a draft: a release refuses it.
+SOURCE_RULES += (
+    Rule(
+        "LINK-BROKEN",
+        Severity.WARNING,
+        "a link to a missing section or anchor, printed as plain text (an error in a release)",
+    ),
 )
 
 
@@ -189,7 +210,8 @@ def _settings_problems(publication: Publication) -> Iterator[Diagnostic]:
 def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]:
     """Every rule's findings, in file order, less those publication.yaml ignores.
 
-    ``release`` adds the rules that only apply to a release build (STATUS-NOT-FINAL).
+    ``release`` adds the rules that only apply to a release build (STATUS-NOT-FINAL) and
+    makes a broken link an error.
     """
     found: list[Diagnostic] = []
     for rule in RULES:
@@ -197,6 +219,8 @@ def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]
             found.extend(rule.check(publication, rule))
     found = [d for d in found if not _ignored(d, publication)]
     found.extend(_settings_problems(publication))
+    for link in _loaded(publication, "LINK-BROKEN"):  # not ignorable: a release refuses them
+        found.append(replace(link, severity=Severity.ERROR) if release else link)
     return sorted(found, key=Diagnostic.sort_key)
 
 

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mxpublish.errors import Diagnostic
+
 STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
 FOOTNOTE_NUMBERINGS = ("document", "section")
@@ -137,6 +139,9 @@ class Publication:
     root: Path
     metadata: Metadata
     sections: tuple[Section, ...]
+    #: What loading found that does not stop a build: broken links (warnings) and the
+    #: comments held back (info), each with its file and line.
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def assets(self) -> tuple[Asset, ...]:

@@ -9,12 +9,22 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
+from mxpublish.errors import (
+    Diagnostic,
+    SandboxError,
+    Severity,
+    SourceError,
+    error,
+    raise_if_errors,
+)
 from mxpublish.model import ID_RE, STATUSES, Asset, Metadata, Publication, Section
 from mxpublish.project import Project
-from mxpublish.source.anchors import SECTION_FILE_RE, Draft, assign_ids, resolve_links
+from mxpublish.source.anchors import SECTION_FILE_RE, Draft
 from mxpublish.source.assets import collect_images
 from mxpublish.source.blocks import running_text, text_blocks
+from mxpublish.source.comments import comment_diagnostics
+from mxpublish.source.ids import assign_ids
+from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
 from mxpublish.source.metadata import ConfigFile, load_metadata
 from mxpublish.source.rendering import PRINT, SCREEN, RenderState, render_section
@@ -53,9 +63,10 @@ def load_publication(
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
+    notes: list[Diagnostic] = []
     md = md or create_parser(allow_html=metadata is not None and metadata.allow_html)
     try:
-        sections = load_sections(project, md, metadata)
+        sections = load_sections(project, md, metadata, notes)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -66,14 +77,18 @@ def load_publication(
         if isinstance(value := getattr(metadata, key), str)
     }
     metadata = replace(metadata, **typeset_fields)
-    return Publication(project.root, metadata, sections)
+    return Publication(project.root, metadata, sections, tuple(notes))
 
 
 def load_sections(
-    project: Project, md: MarkdownIt, metadata: Metadata | None = None
+    project: Project,
+    md: MarkdownIt,
+    metadata: Metadata | None = None,
+    notes: list[Diagnostic] | None = None,
 ) -> tuple[Section, ...]:
     """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
-    and for print, numbering notes and captions as ``metadata`` says."""
+    and for print, numbering notes and captions as ``metadata`` says. What does not stop a
+    build (broken links, comments held back) is added to ``notes``."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -121,6 +136,10 @@ def load_sections(
     problems.extend(assign_ids(drafts))
     problems.extend(resolve_links(drafts, frozenset(failed)))
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
+    if notes is not None:
+        found = [d for d in problems if d.severity is not Severity.ERROR]
+        found.extend(note for draft in drafts for note in draft.notes)
+        notes.extend(sorted(found, key=Diagnostic.sort_key))
     screen, paper = _render_states(metadata)
     sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
     problems.extend(_rendered_problems(project, drafts, sections))
@@ -242,6 +261,8 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
         )
     assets, body_problems = _body_problems(tokens, env, front_token, file, project)
     problems.extend(body_problems)
+    comments = comment_diagnostics(env, file)
+    problems.extend(comments)
     raise_if_errors(problems)
     written = tuple(text.removesuffix("\n").split("\n"))
     return Draft(
@@ -252,6 +273,7 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
         tokens=tokens,
         assets=assets,
         lines=written,
+        notes=[d for d in comments if d.severity is not Severity.ERROR],
     )
 
 
