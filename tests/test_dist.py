@@ -307,6 +307,31 @@ def test_a_signed_copy_verifies_and_stays_pdf_ua(
 
 
 @pytest.mark.slow
+def test_stamping_and_signing_add_no_pdf_ua_failure(
+    bundle: tuple[Path, DistResult], tmp_path: Path
+) -> None:
+    """veraPDF-style rules (``page``, PDF/UA-1): a copy, and a signed copy, fail exactly what
+    the screen edition fails, if anything."""
+    from mxpublish.dist.sign import load_signer, sign_pdf
+    from mxpublish.verify.validators import check_pdf_conformance
+
+    _, result = bundle
+    copy = result.folder / f"copies/{SLUG}-copy-03-of-40.pdf"
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(sign_pdf(copy.read_bytes(), load_signer(*make_key_pair(tmp_path))))
+
+    def failures(path: Path) -> list[tuple[str, str | None]]:
+        checks = check_pdf_conformance(path)
+        assert [c.name for c in checks] == ["pdf-conformance:ua1"]
+        outcome = [(checks[0].verdict, checks[0].detail)]
+        return outcome + [(f.message, f.rule) for f in checks[0].findings]
+
+    screen = failures(result.folder / f"{SLUG}.pdf")
+    assert failures(copy) == screen
+    assert failures(signed) == screen
+
+
+@pytest.mark.slow
 def test_cli_dist_signs_every_pdf(tmp_path: Path) -> None:
     root = write_project(tmp_path / "project")
     key, cert = make_key_pair(tmp_path)
