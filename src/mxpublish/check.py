@@ -124,6 +124,12 @@ RULES: tuple[Rule, ...] = (
         lambda publication, rule: _loaded(publication, rule.id),
     ),
     Rule(
+        "BIBLIOGRAPHY-UNCITED",
+        Severity.INFO,
+        "a bibliography entry is never cited (so the references leave it out)",
+        lambda publication, rule: _loaded(publication, rule.id),
+    ),
+    Rule(
         "CHECK-IGNORE-UNKNOWN",
         Severity.WARNING,
         "publication.yaml's `check:` ignores a rule id that does not exist",
@@ -157,6 +163,18 @@ SOURCE_RULES: tuple[Rule, ...] = tuple(
         ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
         ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
         ("COMMENT-UNCLOSED", "an HTML comment `<!--` is not closed where it must be"),
+        ("CITATION-UNKNOWN", "a citation's key is not in the bibliography (“did you mean”)"),
+        ("CITATION-NO-BIBLIOGRAPHY", "`[@key]` is written but no bibliography is named"),
+        ("BIBLIOGRAPHY-MISSING", "a `bibliography:` file is not in the project"),
+        ("BIBLIOGRAPHY-SYNTAX", "a bibliography file is not valid CSL-JSON or BibTeX"),
+        ("BIBLIOGRAPHY-TYPE", "a bibliography file is neither .json (CSL-JSON) nor .bib"),
+        ("BIBLIOGRAPHY-DUPLICATE", "two bibliography entries share a key"),
+        ("CSL-UNKNOWN", "`csl:` names no known style"),
+        ("CSL-MISSING", "`csl:` names a .csl file that is not in the project"),
+        ("CROSSREF-UNKNOWN", "`@fig-x`, `@tbl-x`, `@sec-x` or `@eq-x` points at no such target"),
+        ("ID-DUPLICATE-EQUATION", "two equations share an `{#eq-…}` id"),
+        ("MATH-SYNTAX", "TeX math that cannot be converted"),
+        ("REFERENCES-TWICE", "more than one `::: references` block"),
     )
 )
 #: Found while loading too, but no reason to stop a draft: a release refuses it.

