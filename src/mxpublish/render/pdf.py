@@ -195,6 +195,15 @@ def _captured_logs() -> Iterator[list[logging.LogRecord]]:
         logger.propagate = old_propagate
 
 
+def _document_id(identifier: str, text: str, roots: Sequence[Path]) -> str:
+    """The PDF's ID: a digest of the publication's identifier and what was laid out, with the
+    folders resources came from left out (a font's path differs between two installs whose
+    bytes must not)."""
+    for uri in sorted((root.resolve().as_uri() for root in roots), key=len, reverse=True):
+        text = text.replace(uri, "")
+    return hashlib.sha256((identifier + text).encode()).hexdigest()[:32]
+
+
 def render_pdf(
     publication: Publication,
     html: str,
@@ -236,9 +245,9 @@ def render_pdf(
                 stylesheets=[stylesheet], font_config=font_config
             )
             starts = page_starts(document)
-            identifier = hashlib.sha256(
-                (publication.metadata.identifier + html + css).encode()
-            ).hexdigest()[:32]
+            identifier = _document_id(
+                publication.metadata.identifier, html + css, [publication.root, *roots]
+            )
             data = write_conforming(document, variant, identifier.encode()) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc

@@ -165,6 +165,7 @@ def _problems(data: dict[str, Any], lines: dict[str, int], file: str) -> list[Di
     checks: list[tuple[str, Callable[[Any], str | None]]] = [
         ("language", _language_problem),
         ("identifier", _identifier_problem),
+        ("version", _version_problem),
     ]
     for key, check in checks:
         if data.get(key) not in (None, ""):
@@ -326,4 +327,11 @@ def _identifier_problem(value: Any) -> str | None:
         return None
     if ":" not in text:
         return "must be a URN or URI, e.g. urn:uuid:… or urn:isbn:…"
+    return None
+
+
+def _version_problem(value: Any) -> str | None:
+    """The edition's version names the distribution folder: a few safe characters only."""
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,39}", str(value)):
+        return f"must be a short version such as 1.0 or 2024-06, not {value!r}"
     return None

@@ -1,0 +1,1 @@
+"""Distribution: the release bundle, numbered copies, signatures and the edition diff."""
