@@ -368,28 +368,27 @@ def _epub_job(
         environment,
         epub_asset_names,
         epub_documents,
-        fonts_css,
         stylesheet,
     )
-    from mxpublish.assemble.fonts import subset
-    from mxpublish.render.epub import EpubResource, render_epub
+    from mxpublish.assemble.images import for_screen
+    from mxpublish.render.epub import EpubResource, font_resources, render_epub
     from mxpublish.source.assets import read_asset
 
     env = environment(project)
     cover_name, cover_type, cover_data = _cover(project, publication)
     documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
     text = "".join(d.content for d in documents)
-    css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, "epub")
+    font_css, font_files = font_resources(text)
+    css = font_css + stylesheet(project, "epub")
     resources = [
         EpubResource("styles/epub.css", "text/css", css.encode("utf-8")),
         EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
+        *font_files,
     ]
     resources += [
-        EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
-        for face in FACES
-    ]
-    resources += [
-        EpubResource(name, asset.media_type, read_asset(project.root, asset))
+        EpubResource(
+            name, asset.media_type, for_screen(read_asset(project.root, asset), asset.media_type)
+        )
         for asset, name in epub_asset_names(publication).items()
     ]
     return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))
@@ -409,12 +408,16 @@ def html_edition(
 ) -> bytes:
     """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
     from mxpublish.assemble.documents import document_html, stylesheet
+    from mxpublish.assemble.images import for_screen
     from mxpublish.render.html import data_uri, inline_fonts_css, render_html
     from mxpublish.source.assets import read_asset
 
     draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
     css = inline_fonts_css(draft) + stylesheet(project, "web")
-    images = {a: data_uri(a.media_type, read_asset(project.root, a)) for a in publication.assets}
+    images = {
+        a: data_uri(a.media_type, for_screen(read_asset(project.root, a), a.media_type))
+        for a in publication.assets
+    }
     document = document_html(
         publication,
         env,

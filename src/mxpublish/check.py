@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,6 +302,22 @@ def _check_status(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
         )
 
 
+def _check_glyphs(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
+    from mxpublish.assemble.coverage import missing_glyphs
+
+    for section in publication.sections:
+        for char, line, col in missing_glyphs(section.lines):
+            name = unicodedata.name(char, "unnamed")
+            yield rule.diagnostic(
+                f"no shipped font has {char} (U+{ord(char):04X} {name}): it would print as a "
+                "box or in the reader's system font",
+                section,
+                hint="use another character, or an image for it",
+                line=line,
+                col=col,
+            )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "TEXT-MIDSENTENCE",
@@ -367,6 +384,12 @@ RULES: tuple[Rule, ...] = (
         Severity.WARNING,
         "a line ends with spaces or tabs",
         _check_trailing_whitespace,
+    ),
+    Rule(
+        "GLYPH-MISSING",
+        Severity.WARNING,
+        "a character that no embedded font draws (it would print as a box)",
+        _check_glyphs,
     ),
     Rule(
         "STATUS-NOT-FINAL",

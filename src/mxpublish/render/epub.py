@@ -34,6 +34,28 @@ class EpubResource:
     properties: tuple[str, ...] = ()
 
 
+def font_resources(text: str) -> tuple[str, list[EpubResource]]:
+    """The ``@font-face`` rules (URLs relative to ``styles/``) and the font files for an EPUB
+    whose documents are ``text``: each face subset to what it draws, fallbacks only if
+    needed."""
+    from mxpublish.assemble.coverage import embeds
+    from mxpublish.assemble.fonts import font_face_css, subset, subset_format
+
+    chosen = embeds(text)
+    css = font_face_css(
+        lambda face: f"../fonts/{face.name}", [e.face for e in chosen], subset_format
+    )
+    files = [
+        EpubResource(
+            f"fonts/{e.face.name}",
+            e.face.media_type,
+            subset(e.face, e.text, with_ascii=e.with_ascii),
+        )
+        for e in chosen
+    ]
+    return css, files
+
+
 def print_edition_name(publication: Publication) -> str:
     """How the EPUB names the printed edition its page numbers come from."""
     meta = publication.metadata

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from mxpublish.assemble.fonts import FACES, FontFace, font_face_css, subset
+from mxpublish.assemble.coverage import embeds
+from mxpublish.assemble.fonts import font_face_css, subset, subset_format
 
 
 def data_uri(media_type: str, data: bytes) -> str:
@@ -13,13 +14,15 @@ def data_uri(media_type: str, data: bytes) -> str:
 
 
 def inline_fonts_css(text: str) -> str:
-    """``@font-face`` rules whose sources are ``data:`` URIs of fonts subset to ``text``,
-    so the file needs nothing beside it and stays small."""
-
-    def font_uri(face: FontFace) -> str:
-        return data_uri(face.media_type, subset(face, text))
-
-    return font_face_css(font_uri, FACES)
+    """``@font-face`` rules whose sources are ``data:`` URIs of fonts subset to ``text``
+    (only the code and fallback faces it needs), so the file needs nothing beside it and
+    stays small."""
+    chosen = embeds(text)
+    uris = {
+        e.face: data_uri(e.face.media_type, subset(e.face, e.text, with_ascii=e.with_ascii))
+        for e in chosen
+    }
+    return font_face_css(uris.__getitem__, [e.face for e in chosen], subset_format)
 
 
 def render_html(document: str) -> bytes:
