@@ -143,10 +143,21 @@ def chars(built: dict[str, Path]) -> list[tuple[int, str, str, int, float, float
 # --- code ------------------------------------------------------------------------------------
 
 
-def test_no_line_crosses_the_right_margin(boxes: list[PdfBox]) -> None:
+def _page_widths(path: Path) -> list[float]:
+    from pypdf import PdfReader
+
+    return [float(page.mediabox.width) for page in PdfReader(str(path)).pages]
+
+
+def test_no_line_crosses_the_right_margin(built: dict[str, Path], boxes: list[PdfBox]) -> None:
+    widths = _page_widths(built["pdf"])
     text = [b for b in boxes if b.text]
     assert text
-    over = [(b.page, b.text, round(b.right, 1)) for b in text if b.right > RIGHT + 0.5]
+    over = [
+        (b.page, b.text, round(b.right, 1))
+        for b in text
+        if b.right > widths[b.page - 1] - LEFT + 0.5 or b.left < LEFT - 0.5
+    ]
     assert not over, over
 
 
@@ -182,7 +193,9 @@ def test_table_words_are_never_cut_without_a_hyphen(boxes: list[PdfBox]) -> None
     for word in TWELVE:  # short words at a smaller size: whole, every one
         assert word in tokens, word
     head = next(b for b in boxes if b.text.startswith("Identifier"))
-    end = next(b for b in boxes if b.page == head.page and b.top > head.top and "ends" in b.text)
+    end = next(
+        b for b in boxes if b.page == head.page and b.top > head.top and "Long numbers" in b.text
+    )
     cells = [
         t
         for b in boxes
@@ -200,6 +213,25 @@ def test_table_words_are_never_cut_without_a_hyphen(boxes: list[PdfBox]) -> None
         ), (token, cells)
     for word in LONG_WORDS:
         assert word in cells or any(word.startswith(h) for h in heads), word
+
+
+def test_a_table_too_wide_for_the_page_is_set_in_landscape(
+    built: dict[str, Path], boxes: list[PdfBox]
+) -> None:
+    widths = _page_widths(built["pdf"])
+    head = next(b for b in boxes if b.text.startswith("Serial A"))
+    assert widths[head.page - 1] == pytest.approx(11 * 72)  # the page is turned
+    assert [w for w in widths if w > 8.5 * 72] == [widths[head.page - 1]]  # and only that one
+    numbers = [
+        t
+        for b in boxes
+        if b.page == head.page
+        for t in b.text.split()
+        if t.isdigit() and len(t) > 9
+    ]
+    assert numbers == [f"40001234567890{n}" for n in range(10, 17)]
+    portrait = next(b for b in boxes if b.text.startswith("The section ends here"))
+    assert portrait.page != head.page
 
 
 # --- scripts and symbols ---------------------------------------------------------------------

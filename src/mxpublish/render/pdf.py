@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,6 +108,46 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
     return tuple(starts)
 
 
+def overflowing_tables(document: Any) -> list[int]:
+    """The document-order indexes of the tables that stick out of the text block on some
+    page (wider than the page's content box even at their narrowest)."""
+    from weasyprint.formatting_structure.boxes import TableBox
+
+    if not document.pages:
+        return []
+    root = document.pages[0]._page_box.children[0].element
+    order = {e: i for i, e in enumerate(e for e in root.iter() if _local(e.tag) == "table")}
+    found: set[int] = set()
+    for page in document.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        stack = list(box.children)
+        while stack:
+            child = stack.pop()
+            if isinstance(child, TableBox):
+                if child.position_x + child.margin_width() > right + 0.5 and child.element in order:
+                    found.add(order[child.element])
+                continue
+            stack.extend(getattr(child, "children", []))
+    return sorted(found)
+
+
+def _mark_tables(html: str, indexes: Sequence[int], fit: str) -> str:
+    """``html`` with ``data-fit="<fit>"`` on the tables at ``indexes`` (document order)."""
+    wanted = set(indexes)
+    count = -1
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f'<table data-fit="{fit}"' if count in wanted else match.group(0)
+
+    return _TABLE_RE.sub(mark, html)
+
+
+_TABLE_RE = re.compile(r"<table\b")
+
+
 def _fetcher_class() -> type:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -144,6 +185,14 @@ def _fetcher_class() -> type:
             return URLFetcherResponse(path.as_uri(), body)
 
     return ProjectFetcher
+
+
+def _too_wide_record(count: int) -> logging.LogRecord:
+    message = (
+        f"{count} table(s) wider than the page even set in landscape: "
+        "shorten the cells, or split the table"
+    )
+    return logging.LogRecord("weasyprint", logging.WARNING, __file__, 0, message, None, None)
 
 
 @contextmanager
@@ -205,6 +254,18 @@ def render_pdf(
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config
             )
+            wide = overflowing_tables(document)
+            if wide:  # set each on a landscape page of the same paper, and lay out again
+                page = document.pages[0]
+                turned = f"@page landscape {{ size: {page.height}px {page.width}px; }}\n"
+                html = _mark_tables(html, wide, "landscape")
+                landscape = weasyprint.CSS(string=turned, font_config=font_config)
+                del document
+                document = weasyprint.HTML(
+                    string=html, base_url=base_url, url_fetcher=fetcher
+                ).render(stylesheets=[stylesheet, landscape], font_config=font_config)
+                if overflowing_tables(document):
+                    records.append(_too_wide_record(len(overflowing_tables(document))))
             anchors = tuple(
                 PageAnchor(name, number)
                 for number, page in enumerate(document.pages, 1)
