@@ -217,3 +217,20 @@ def pdf_text_extents(path: Path) -> list[float]:
         max(b.right for b in boxes) - min(b.left for b in boxes)
         for _, boxes in sorted(pages.items())
     ]
+
+
+def assert_rebuilt_identically_in_another_process(
+    root: Path, built: dict[str, Path], out: Path
+) -> None:
+    """Build ``root`` again in a fresh interpreter (nothing cached in memory: font subsets,
+    parsed sections, templates) with two processes, and compare every output byte for byte
+    with ``built`` (format → path) from this one."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    command = [sys.executable, "-m", "mxpublish", "build", str(root), "-o", str(out)]
+    subprocess.run([*command, "--no-cache", "-j", "2", "-q"], check=True, env=env)
+    for fmt in ("pdf", "epub", "html"):
+        fresh = out / built[fmt].name
+        assert fresh.read_bytes() == built[fmt].read_bytes(), f"{fmt} differs across processes"

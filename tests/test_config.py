@@ -9,7 +9,8 @@ import pytest
 from conftest import MINIMAL_CONFIG, MakeProject
 from mxpublish.errors import SourceError
 from mxpublish.project import Project
-from mxpublish.source.metadata import decode_text, load_metadata, slugify
+from mxpublish.source.metadata import load_metadata, slugify
+from mxpublish.source.schema import decode_text
 
 
 def _codes(exc: pytest.ExceptionInfo[SourceError]) -> list[tuple[str, int | None]]:

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import MINIMAL_CONFIG, MakeProject
 from mxpublish.build import build
-from mxpublish.errors import MxError, RenderError, SandboxError
+from mxpublish.errors import MxError, RenderError, SandboxError, SourceError
 from mxpublish.project import Project
 
 _OPENED: list[str] = []
@@ -160,11 +160,22 @@ def test_markdown_image_from_the_network_is_refused_by_the_pdf_fetcher(
     make_project: MakeProject, server: tuple[str, list[str]]
 ) -> None:
     """Markdown images get their own checks in the source stage; the PDF renderer's fetcher is
-    the last line of defence for anything that reaches WeasyPrint."""
+    the last line of defence for anything that reaches WeasyPrint: both refuse, and nothing
+    is fetched."""
+    from mxpublish.build import load
+    from mxpublish.render.pdf import render_pdf
+
     url, hits = server
     root = make_project({"source/01-a.md": f"---\ntitle: A\n---\n\n![x]({url}/x.png)\n"})
-    with pytest.raises(MxError):
+    with pytest.raises(SourceError) as caught:
         build(root, ["pdf"])
+    assert [d.code for d in caught.value.diagnostics] == ["IMAGE-REMOTE"]
+    (root / "source" / "01-a.md").write_text("---\ntitle: A\n---\n\nText.\n")
+    _, publication = load(root)
+    page = f'<html lang="en"><body><p><img src="{url}/x.png" alt="x"/></p></body></html>'
+    with pytest.raises(RenderError) as refused:
+        render_pdf(publication, page, "", roots=[])
+    assert [d.code for d in refused.value.diagnostics] == ["RESOURCE-REFUSED"]
     assert hits == []
 
 

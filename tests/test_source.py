@@ -151,8 +151,11 @@ def test_incomplete_status_and_plain_text(make_project: MakeProject) -> None:
 
 def test_footnote_ids_are_prefixed_by_section(make_project: MakeProject) -> None:
     root = make_project({"source/01-a.md": "---\ntitle: A\n---\n\nText[^1].\n\n[^1]: Note.\n"})
-    html = _load(root).sections[0].html
-    assert 'id="fnref-a-1"' in html or "a-1" in html
+    section = _load(root).sections[0]
+    assert 'id="fnref-a-1" href="#fn-a-1"' in section.html  # the call, linked to its note
+    assert '<aside class="footnote" id="fn-a-1"' in section.html
+    assert 'href="#fnref-a-1" role="doc-backlink"' in section.html  # and back
+    assert 'class="footnote" id="fn-a-1"' in section.print_html  # print: the note at its call
 
 
 def test_a_second_load_parses_only_the_changed_section(

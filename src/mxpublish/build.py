@@ -1,7 +1,10 @@
-"""The pipeline: project → model → HTML → PDF / EPUB / HTML files, each written atomically.
+"""The pipeline: plan what is stale, then load → assemble → render it, each file written
+atomically.
 
-Outputs whose inputs have not changed are kept (see cache.py); with ``jobs`` > 1 the EPUB and
-HTML editions are rendered in worker processes while this one lays out and writes the PDF.
+``plan`` hashes the project once and keeps every output whose inputs have not changed (see
+cache.py); ``execute`` loads the publication once (or takes one already loaded), makes one
+Jinja2 environment and renders the stale editions; with ``jobs`` > 1 the EPUB and HTML
+editions are rendered in forked worker processes while this one lays out and writes the PDF.
 Heavy modules are imported where they are used, so a no-op rebuild stays cheap.
 """
 
@@ -10,42 +13,51 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mxpublish.assemble.fonts import FACES
-from mxpublish.cache import BuildCache, CachedOutput, fingerprint
-from mxpublish.errors import Diagnostic, SourceError, UsageError, error, warning
+from mxpublish.cache import BuildCache, CachedOutput, digest_project, file_digest, fingerprint
+from mxpublish.editions import (
+    DEFAULT_PDF_VARIANT,
+    EDITIONS,
+    EPUB,
+    FORMATS,
+    HTML,
+    MEDIUM_STYLESHEETS,
+    PDF,
+)
+from mxpublish.errors import Diagnostic, UsageError, error, warning
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
 
 if TYPE_CHECKING:
-    import jinja2
+    from mxpublish.source.metadata import ConfigFile
 
-FORMATS = ("pdf", "epub", "html")
 
 #: Stylesheets each format does not read: a change to one of them leaves that format alone.
 #: The EPUB reads the print styles too, since its page list comes from the print layout.
 _UNUSED_STYLES = {
-    "pdf": frozenset({"epub.css", "web.css"}),
-    "booklet": frozenset({"epub.css", "web.css"}),
-    "layout": frozenset({"epub.css", "web.css"}),
-    "epub": frozenset({"web.css"}),
-    "html": frozenset({"print.css", "epub.css"}),
+    **{e.format: MEDIUM_STYLESHEETS - e.reads for e in EDITIONS},
+    "booklet": MEDIUM_STYLESHEETS - PDF.reads,
+    "layout": MEDIUM_STYLESHEETS - PDF.reads,
 }
 
 
 @dataclass(frozen=True)
 class Output:
+    """A file a build wrote (or kept: ``cached``); ``sha256`` is of its bytes."""
+
     format: str
     path: Path
     size: int
     pages: int | None = None
     cached: bool = False
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,21 +67,76 @@ class BuildResult:
 
 
 @dataclass(frozen=True)
-class _Options:
-    """Everything besides the sources that an output depends on."""
+class BuildOptions:
+    """Everything besides the sources that a build's outputs depend on, resolved once (the
+    CLI gets it from authoring/settings.py: command line > environment > publication.yaml >
+    defaults) and handed to build, watch and serve alike.
 
-    pdf_variant: str
-    paper: str | None
-    print_marks: bool
-    booklet: bool
+    ``paper`` overrides publication.yaml's; ``print_marks`` adds bleed and crop marks;
+    ``booklet`` also writes ``<slug>-booklet.pdf``; ``jobs`` > 1 renders formats in parallel
+    processes; ``use_cache`` False rebuilds outputs whose inputs did not change.
+    """
 
-    def key(self, fmt: str) -> dict[str, object]:
-        options: dict[str, object] = {"format": fmt, "paper": self.paper}
-        if fmt in ("pdf", "booklet", "layout", "epub"):
+    formats: tuple[str, ...] = FORMATS
+    pdf_variant: str = DEFAULT_PDF_VARIANT
+    paper: str | None = None
+    print_marks: bool = False
+    booklet: bool = False
+    jobs: int = 1
+    use_cache: bool = True
+
+    def checked(self) -> BuildOptions:
+        """These options with formats in build order and the paper normalised; raises
+        UsageError for an unknown format or a malformed paper size."""
+        unknown = set(self.formats) - set(FORMATS)
+        if unknown:
+            raise UsageError(
+                error(
+                    "FORMAT-UNKNOWN",
+                    f"unknown format {sorted(unknown)[0]!r}",
+                    hint="choose from " + ", ".join(FORMATS),
+                )
+            )
+        paper = self.paper
+        if paper is not None:
+            from mxpublish.source.metadata import paper_css
+
+            try:
+                paper_css(paper)
+            except ValueError as exc:
+                raise UsageError(error("PAPER", str(exc))) from exc
+            paper = paper.strip().lower()
+        formats = tuple(f for f in FORMATS if f in set(self.formats))
+        return replace(self, formats=formats, paper=paper)
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        """What the build writes: the formats, and the booklet when asked for."""
+        return (*self.formats, *(("booklet",) if self.booklet else ()))
+
+    def key(self, product: str) -> dict[str, object]:
+        """The options one product depends on (``layout``: the print page map)."""
+        options: dict[str, object] = {"format": product, "paper": self.paper}
+        if product in ("pdf", "booklet", "layout", "epub"):
             options["print_marks"] = self.print_marks
-        if fmt in ("pdf", "booklet"):
+        if product in ("pdf", "booklet"):
             options["pdf_variant"] = self.pdf_variant
         return options
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build will do: each product's input fingerprint, and the outputs still fresh."""
+
+    project: Project
+    target: Path
+    options: BuildOptions
+    keys: Mapping[str, str]
+    fresh: Mapping[str, tuple[Output, ...]]
+
+    @property
+    def stale(self) -> tuple[str, ...]:
+        return tuple(p for p in self.options.products if p not in self.fresh)
 
 
 def build_time(publication: Publication) -> dt.datetime:
@@ -95,20 +162,13 @@ def build_time(publication: Publication) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day)
 
 
-def load(project_dir: Path | str) -> tuple[Project, Publication]:
+def load(project_dir: Path | str, config: ConfigFile | None = None) -> tuple[Project, Publication]:
+    """The project and its publication, loaded once (``config``: publication.yaml already read)."""
     from mxpublish.source.sections import load_publication
 
     project = find_project(project_dir)
-    return project, load_publication(project)
+    return project, load_publication(project, config=config)
 
-
-_IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".svg": "image/svg+xml",
-}
 
 #: Text (in characters) above which an EPUB-only build does not lay out the print edition
 #: just for its page list (about 1,200 printed pages of the briefing's design).
@@ -119,122 +179,111 @@ def _text_size(publication: Publication) -> int:
     return sum(len(section.text) for section in publication.sections)
 
 
-#: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
-PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
-
-
-def _paper_css(value: str) -> str:
-    from mxpublish.source.metadata import paper_css
-
-    try:
-        return paper_css(value)
-    except ValueError as exc:
-        raise UsageError(error("PAPER", str(exc))) from exc
-
-
-def _cover(project: Project, publication: Publication) -> tuple[str, str, bytes]:
-    """(name inside EPUB/, media type, bytes) of the cover: the image publication.yaml names,
-    or one drawn from the title metadata."""
-    from mxpublish.assemble.documents import long_date
-    from mxpublish.render.cover import cover_png
-
-    meta = publication.metadata
-    if meta.cover:
-        file = project.relative(project.config_path)
-        path = project.resolve_inside(meta.cover, project.source_dir, file=file)
-        media_type = _IMAGE_TYPES.get(path.suffix.lower())
-        if media_type is None or not path.is_file():
-            problem = "is not a PNG, JPEG, GIF or SVG file" if path.is_file() else "not found"
-            raise SourceError(error("COVER", f"cover image {meta.cover!r} {problem}", file))
-        return f"images/cover{path.suffix.lower()}", media_type, path.read_bytes()
-    date_text = long_date(meta.date, meta.language)
-    return "images/cover.png", "image/png", cover_png(meta, date_text)
-
-
 def build(
     project_dir: Path | str,
     formats: Iterable[str] = FORMATS,
     out_dir: Path | str | None = None,
     *,
-    pdf_variant: str = "pdf/ua-1",
-    paper: str | None = None,
-    print_marks: bool = False,
-    booklet: bool = False,
     progress: Progress | None = None,
-    jobs: int = 1,
-    use_cache: bool = True,
+    publication: Publication | None = None,
+    config: ConfigFile | None = None,
+    options: BuildOptions | None = None,
+    **fields: Any,
 ) -> BuildResult:
     """Build the requested formats; return what was written and every warning.
 
-    ``paper`` overrides publication.yaml's; ``print_marks`` adds bleed and crop marks;
-    ``booklet`` also writes ``<slug>-booklet.pdf``, imposed for saddle-stitch printing. When
-    all three formats are built, ``SHA256SUMS`` lists the outputs' checksums. ``progress`` is
-    told when each stage starts and ends. ``jobs`` > 1 renders formats in parallel processes;
-    ``use_cache`` False rebuilds outputs whose inputs did not change.
+    ``options`` (or BuildOptions' fields by name, for scripts and tests) say how;
+    ``publication`` reuses one already loaded (``--release`` checked it), ``config`` a
+    publication.yaml already read. When all three formats are built, ``SHA256SUMS`` lists
+    the outputs' checksums. ``progress`` is told when each stage starts and ends.
     Raises an MxError subclass on bad input or a failed render; an output is replaced only
     when its new version is complete, so a failed build leaves the previous files intact.
     """
-    wanted = [f for f in FORMATS if f in set(formats)]
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise UsageError(
-            error(
-                "FORMAT-UNKNOWN",
-                f"unknown format {sorted(unknown)[0]!r}",
-                hint="choose from " + ", ".join(FORMATS),
-            )
-        )
-    if paper is not None:
-        _paper_css(paper)
-        paper = paper.strip().lower()
-    options = _Options(pdf_variant, paper, print_marks, booklet)
+    resolved = replace(options or BuildOptions(), formats=tuple(formats), **fields).checked()
     project = find_project(project_dir)
     target = Path(out_dir) if out_dir else project.build_dir
-    products = [*wanted, *(["booklet"] if booklet else [])]
+    return execute(plan(project, target, resolved), progress, publication, config)
+
+
+def plan(project: Project, target: Path, options: BuildOptions) -> Plan:
+    """Hash the project once, fingerprint each product and find the outputs still fresh."""
+    tree = digest_project(project.root)
     fonts = [face.path for face in FACES]
     keys = {
-        name: fingerprint(project.root, fonts, options.key(name), _UNUSED_STYLES[name])
-        for name in [*products, "layout"]
+        name: fingerprint(tree, fonts, options.key(name), _UNUSED_STYLES[name])
+        for name in [*options.products, "layout"]
     }
-    cache = BuildCache(project.root, target)
-    done: dict[str, list[Output]] = {}
-    if use_cache:
-        for name in products:
-            fresh = cache.fresh(name, keys[name], target)
-            if fresh is not None:
-                done[name] = [Output(o.format, o.path, o.size, o.pages, True) for o in fresh]
-    stale = [name for name in products if name not in done]
+    fresh: dict[str, tuple[Output, ...]] = {}
+    if options.use_cache:
+        cache = BuildCache(project.root, target)
+        for name in options.products:
+            found = cache.fresh(name, keys[name], target)
+            if found is not None:
+                fresh[name] = tuple(
+                    Output(o.format, o.path, o.size, o.pages, True, o.sha256) for o in found
+                )
+    return Plan(project, target, options, keys, fresh)
 
-    stages = Stages(["load", *[f for f in wanted if f in stale]], progress)
+
+def execute(
+    plan: Plan,
+    progress: Progress | None = None,
+    publication: Publication | None = None,
+    config: ConfigFile | None = None,
+) -> BuildResult:
+    """Load (unless ``publication`` is given) and render what ``plan`` found stale."""
+    options, target = plan.options, plan.target
+    stale = plan.stale
+    stages = Stages(["load", *[f for f in options.formats if f in stale]], progress)
     diagnostics: list[Diagnostic] = []
+    done: dict[str, tuple[Output, ...]] = dict(plan.fresh)
     if stale:
         stages.start("load")
-        _, publication = load(project.root)
+        if publication is None:
+            _, publication = load(plan.project.root, config)
         check_writable(target)
         build_time(publication)  # a bad SOURCE_DATE_EPOCH stops the build before any render
-        if paper is not None:
-            meta = replace(publication.metadata, paper=paper)
-            publication = replace(publication, metadata=meta)
-        built, diagnostics = _render_stale(
-            project, publication, stale, target, options, stages, cache, keys, jobs, use_cache
-        )
+        publication = with_paper(publication, options.paper)
+        cache = BuildCache(plan.project.root, target)
+        built, diagnostics = _render_stale(plan, publication, stages, cache)
         for name, outputs in built.items():
             done[name] = outputs
             cache.record(
-                name, keys[name], [CachedOutput(o.format, o.path, o.size, o.pages) for o in outputs]
+                name,
+                plan.keys[name],
+                [CachedOutput(o.format, o.path, o.size, o.pages, o.sha256) for o in outputs],
             )
         cache.save(atomic_write)
-
-    results = [o for name in products for o in done[name]]
-    if set(wanted) == set(FORMATS):
+    results = [o for name in options.products for o in done[name]]
+    if set(options.formats) == set(FORMATS):
         results.append(_write_checksums(target, results))
     stages.finish()
     return BuildResult(tuple(results), tuple(diagnostics))
 
 
+def preview_html(project_dir: Path | str, options: BuildOptions | None = None) -> bytes:
+    """The HTML edition in memory, made as ``build`` makes it (the same load, paper and
+    timestamp, ``SOURCE_DATE_EPOCH`` included): what ``serve`` shows."""
+    from mxpublish.assemble.documents import environment
+    from mxpublish.render.html import html_edition
+
+    options = (options or BuildOptions()).checked()
+    project, publication = load(project_dir)
+    modified = build_time(publication)
+    publication = with_paper(publication, options.paper)
+    return html_edition(project, publication, environment(project), modified)
+
+
+def with_paper(publication: Publication, paper: str | None) -> Publication:
+    """``publication`` with the paper size a build option overrides."""
+    if paper is None:
+        return publication
+    return replace(publication, metadata=replace(publication.metadata, paper=paper))
+
+
 def _write_checksums(target: Path, outputs: list[Output]) -> Output:
     sums = "".join(
-        f"{hashlib.sha256(o.path.read_bytes()).hexdigest()}  {o.path.name}\n"
+        f"{o.sha256 or file_digest(o.path)}  {o.path.name}\n"
         for o in sorted(outputs, key=lambda o: o.path.name)
     )
     path = target / "SHA256SUMS"
@@ -243,188 +292,140 @@ def _write_checksums(target: Path, outputs: list[Output]) -> Output:
     return Output("checksums", path, len(sums))
 
 
+def _write(target: Path, product: str, name: str, data: bytes, pages: int | None = None) -> Output:
+    """Write one output atomically; its digest is taken from the bytes in memory."""
+    path = target / name
+    atomic_write(path, data)
+    return Output(product, path, len(data), pages, sha256=hashlib.sha256(data).hexdigest())
+
+
+#: What forked workers render from: set before the pool forks, so the publication and the
+#: Jinja2 environment are shared with them rather than pickled or made again.
+_SHARED: dict[str, Any] = {}
+
+
 def _render_stale(
-    project: Project,
-    publication: Publication,
-    stale: list[str],
-    target: Path,
-    options: _Options,
-    stages: Stages,
-    cache: BuildCache,
-    keys: dict[str, str],
-    jobs: int,
-    use_cache: bool = True,
-) -> tuple[dict[str, list[Output]], list[Diagnostic]]:
-    """Render the formats in ``stale``; the print layout once, and only if one needs it
-    (a cached page map serves an EPUB-only build unless ``use_cache`` is off)."""
+    plan: Plan, publication: Publication, stages: Stages, cache: BuildCache
+) -> tuple[dict[str, tuple[Output, ...]], list[Diagnostic]]:
+    """Render the products ``plan`` found stale with one Jinja2 environment; the print
+    layout once, and only if one needs it (a cached page map serves an EPUB-only build
+    unless the cache is off)."""
+    from mxpublish.assemble.documents import environment
+
+    stale, options, target = plan.stale, plan.options, plan.target
     slug = publication.metadata.slug
     modified = build_time(publication)
-    built: dict[str, list[Output]] = {}
+    env = environment(plan.project)
+    _SHARED.update(project=plan.project, publication=publication, env=env, modified=modified)
+    built: dict[str, tuple[Output, ...]] = {}
     diagnostics: list[Diagnostic] = []
     pool = None
-    if jobs > 1 and len([s for s in stale if s in ("epub", "html")]) and (len(stale) > 1):
+    if options.jobs > 1 and {"epub", "html"} & set(stale) and len(stale) > 1:
         import multiprocessing
 
-        pool = ProcessPoolExecutor(
-            max_workers=min(jobs - 1, 2), mp_context=multiprocessing.get_context("fork")
-        )
+        workers = min(options.jobs - 1, 2)
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     futures: dict[str, Future[bytes]] = {}
     try:
         if pool and "html" in stale:
-            futures["html"] = pool.submit(_html_job, project, publication, modified)
-
-        page_starts: tuple[PageStart, ...] | None = None
+            futures["html"] = pool.submit(_html_job)
+        page_starts = _cached_page_starts(plan, publication, cache, diagnostics)
         needs_pdf = "pdf" in stale or "booklet" in stale
-        if "epub" in stale and not needs_pdf:
-            cached = cache.page_map(keys["layout"]) if use_cache else None
-            if cached is not None:
-                page_starts = tuple(PageStart(**start) for start in cached)
-            elif _text_size(publication) > MAX_LAYOUT_FOR_PAGE_LIST:
-                page_starts = ()
-                diagnostics.append(
-                    warning(
-                        "EPUB-NO-PAGE-LIST",
-                        "the EPUB has no print page list: laying out "
-                        f"{_text_size(publication) // 1_000_000} MB of text for print only to "
-                        "number its pages would take minutes and gigabytes",
-                        hint="build the PDF in the same run (or before) to get the page list",
-                    )
-                )
         if needs_pdf or ("epub" in stale and page_starts is None):
             stages.start("pdf" if "pdf" in stale else "epub")
-            result = _print_layout(project, publication, options, modified, write=needs_pdf)
+            result = _print_job(options, write=needs_pdf)
             diagnostics.extend(result.diagnostics)
             page_starts = result.page_starts
-            cache.save_page_map(keys["layout"], [asdict(s) for s in page_starts], atomic_write)
+            cache.save_page_map(plan.keys["layout"], [asdict(s) for s in page_starts], atomic_write)
             if pool and "epub" in stale:
-                futures["epub"] = pool.submit(
-                    _epub_job, project, publication, page_starts, modified
-                )
-            if "pdf" in stale:
-                path = target / f"{slug}.pdf"
-                atomic_write(path, result.data)
-                built["pdf"] = [Output("pdf", path, len(result.data), result.pages)]
-            if "booklet" in stale:
-                from mxpublish.render.impose import booklet_order, impose_booklet
-
-                data = impose_booklet(result.data)
-                path = target / f"{slug}-booklet.pdf"
-                atomic_write(path, data)
-                sheets = len(booklet_order(result.pages))
-                built["booklet"] = [Output("booklet", path, len(data), sheets)]
-
-        for name, suffix in (("epub", "epub"), ("html", "html")):
+                futures["epub"] = pool.submit(_epub_job, page_starts)
+            built.update(_print_outputs(stale, target, slug, result))
+        for edition in (EPUB, HTML):
+            name = edition.format
             if name not in stale:
                 continue
             if stages.current != name:  # the EPUB's stage may have begun with the layout
                 stages.start(name)
             if name in futures:
                 data = futures[name].result()
-            elif name == "epub":
-                data = _epub_job(project, publication, page_starts or (), modified)
             else:
-                data = _html_job(project, publication, modified)
-            path = target / f"{slug}.{suffix}"
-            atomic_write(path, data)
-            built[name] = [Output(name, path, len(data))]
+                data = _epub_job(page_starts or ()) if edition is EPUB else _html_job()
+            built[name] = (_write(target, name, f"{slug}{edition.suffix}", data),)
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
+        _SHARED.clear()
     return built, diagnostics
 
 
-def _print_layout(
-    project: Project,
-    publication: Publication,
-    options: _Options,
-    modified: dt.datetime,
-    *,
-    write: bool,
-) -> Any:
-    from mxpublish.assemble.documents import document_html, environment, fonts_css, stylesheet
-    from mxpublish.assemble.fonts import font_dirs
-    from mxpublish.render.pdf import render_pdf
-
-    css = (
-        fonts_css(lambda face: face.path.resolve().as_uri())
-        + stylesheet(project, "print")
-        + f"\n@page {{ size: {_paper_css(publication.metadata.paper)}; }}\n"
-        + (PRINT_MARKS_CSS if options.print_marks else "")
-    )
-    html = document_html(publication, environment(project), "print", toc_depth=1, modified=modified)
-    return render_pdf(
-        publication, html, css, roots=font_dirs(), variant=options.pdf_variant, write=write
-    )
-
-
-def _epub_job(
-    project: Project,
-    publication: Publication,
-    page_starts: tuple[PageStart, ...],
-    modified: dt.datetime,
-) -> bytes:
-    """The EPUB as bytes; runs in this process or a worker (it pickles and returns bytes)."""
-    from mxpublish.assemble.documents import (
-        environment,
-        epub_asset_names,
-        epub_documents,
-        stylesheet,
-    )
-    from mxpublish.assemble.images import for_screen
-    from mxpublish.render.epub import EpubResource, font_resources, render_epub
-    from mxpublish.source.assets import read_asset
-
-    env = environment(project)
-    cover_name, cover_type, cover_data = _cover(project, publication)
-    documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
-    text = "".join(d.content for d in documents)
-    font_css, font_files = font_resources(text)
-    css = font_css + stylesheet(project, "epub")
-    resources = [
-        EpubResource("styles/epub.css", "text/css", css.encode("utf-8")),
-        EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
-        *font_files,
-    ]
-    resources += [
-        EpubResource(
-            name, asset.media_type, for_screen(read_asset(project.root, asset), asset.media_type)
+def _cached_page_starts(
+    plan: Plan, publication: Publication, cache: BuildCache, diagnostics: list[Diagnostic]
+) -> tuple[PageStart, ...] | None:
+    """For an EPUB built without the PDF: the page map of an earlier layout of the same
+    inputs, ``()`` when the text is too large to lay out only for it, else None."""
+    stale = plan.stale
+    if "epub" not in stale or "pdf" in stale or "booklet" in stale:
+        return None
+    cached = cache.page_map(plan.keys["layout"]) if plan.options.use_cache else None
+    if cached is not None:
+        return tuple(PageStart(**start) for start in cached)
+    if _text_size(publication) > MAX_LAYOUT_FOR_PAGE_LIST:
+        diagnostics.append(
+            warning(
+                "EPUB-NO-PAGE-LIST",
+                "the EPUB has no print page list: laying out "
+                f"{_text_size(publication) // 1_000_000} MB of text for print only to "
+                "number its pages would take minutes and gigabytes",
+                hint="build the PDF in the same run (or before) to get the page list",
+            )
         )
-        for asset, name in epub_asset_names(publication).items()
-    ]
-    return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))
+        return ()
+    return None
 
 
-def _html_job(project: Project, publication: Publication, modified: dt.datetime) -> bytes:
-    from mxpublish.assemble.documents import environment
+def _print_outputs(
+    stale: tuple[str, ...], target: Path, slug: str, result: Any
+) -> dict[str, tuple[Output, ...]]:
+    """The PDF and the booklet imposed from it, those of them that are stale."""
+    built: dict[str, tuple[Output, ...]] = {}
+    if "pdf" in stale:
+        built["pdf"] = (_write(target, "pdf", f"{slug}{PDF.suffix}", result.data, result.pages),)
+    if "booklet" in stale:
+        from mxpublish.render.impose import booklet_order, impose_booklet
 
-    return html_edition(project, publication, environment(project), modified)
+        sheets = len(booklet_order(result.pages))
+        data = impose_booklet(result.data)
+        built["booklet"] = (_write(target, "booklet", f"{slug}-booklet.pdf", data, sheets),)
+    return built
 
 
-def html_edition(
-    project: Project,
-    publication: Publication,
-    env: jinja2.Environment,
-    modified: dt.datetime | None = None,
-) -> bytes:
-    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
-    from mxpublish.assemble.documents import document_html, stylesheet
-    from mxpublish.assemble.images import for_screen
-    from mxpublish.render.html import data_uri, inline_fonts_css, render_html
-    from mxpublish.source.assets import read_asset
+def _print_job(options: BuildOptions, *, write: bool) -> Any:
+    from mxpublish.render.pdf import print_edition
 
-    draft = document_html(publication, env, "web", toc_depth=2, modified=modified)
-    css = inline_fonts_css(draft) + stylesheet(project, "web")
-    images = {
-        a: data_uri(a.media_type, for_screen(read_asset(project.root, a), a.media_type))
-        for a in publication.assets
-    }
-    document = document_html(
-        publication,
-        env,
-        "web",
-        css=css,
-        toc_depth=2,
-        modified=modified,
-        image_url=images.__getitem__,
+    return print_edition(
+        _SHARED["project"],
+        _SHARED["publication"],
+        _SHARED["env"],
+        _SHARED["modified"],
+        variant=options.pdf_variant,
+        print_marks=options.print_marks,
+        write=write,
     )
-    return render_html(document)
+
+
+def _epub_job(page_starts: tuple[PageStart, ...]) -> bytes:
+    """The EPUB as bytes; runs in this process or a forked worker (it returns bytes)."""
+    from mxpublish.render.epub import epub_edition
+
+    shared = _SHARED
+    return epub_edition(
+        shared["project"], shared["publication"], shared["env"], page_starts, shared["modified"]
+    )
+
+
+def _html_job() -> bytes:
+    """The HTML edition as bytes; runs in this process or a forked worker."""
+    from mxpublish.render.html import html_edition
+
+    shared = _SHARED
+    return html_edition(shared["project"], shared["publication"], shared["env"], shared["modified"])

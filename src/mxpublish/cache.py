@@ -27,41 +27,78 @@ _MANIFEST = "manifest.json"
 Writer = Callable[[Path, bytes], None]
 
 
-def _hash_tree(root: Path, digest: Any, skip_names: Collection[str] = ()) -> None:
+#: The project folders an output depends on, hashed in this order.
+TREE_DIRS = ("source", "styles", "templates")
+
+
+@dataclass(frozen=True)
+class TreeDigests:
+    """Each file under one folder (relative POSIX path → SHA-256 digest, or None when it
+    cannot be read), or None when the folder does not exist."""
+
+    files: tuple[tuple[str, bytes | None], ...] | None
+
+
+def digest_tree(root: Path) -> TreeDigests:
+    """Read and hash every file under ``root`` once (the cache's own folder left out)."""
     if not root.is_dir():
+        return TreeDigests(None)
+    files: list[tuple[str, bytes | None]] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if CACHE_DIRNAME in path.parts:
+            continue
+        try:
+            files.append(
+                (path.relative_to(root).as_posix(), hashlib.sha256(path.read_bytes()).digest())
+            )
+        except OSError:
+            files.append((path.relative_to(root).as_posix(), None))  # the loader reports it
+    return TreeDigests(tuple(files))
+
+
+def digest_project(project_root: Path) -> dict[str, TreeDigests]:
+    """The project's folders hashed once per build; every output's fingerprint uses them."""
+    return {name: digest_tree(project_root / name) for name in TREE_DIRS}
+
+
+def _feed(tree: TreeDigests, digest: Any, skip_names: Collection[str] = ()) -> None:
+    if tree.files is None:
         digest.update(b"<none>")
         return
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if CACHE_DIRNAME in path.parts or path.name in skip_names:
+    for relative, file_hash in tree.files:
+        if relative.rsplit("/", 1)[-1] in skip_names:
             continue
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"<unreadable>")  # the loader reports it, with its name
+        digest.update(relative.encode() + b"\0")
+        digest.update(file_hash if file_hash is not None else b"<unreadable>")
 
 
 @functools.lru_cache(maxsize=8)
 def _theme_digest(skip_names: frozenset[str]) -> str:
     digest = hashlib.sha256()
-    _hash_tree(Path(str(resources.files("mxpublish").joinpath("theme"))), digest, skip_names)
+    _feed(_theme_tree(), digest, skip_names)
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
+def _theme_tree() -> TreeDigests:
+    return digest_tree(Path(str(resources.files("mxpublish").joinpath("theme"))))
+
+
 def fingerprint(
-    project_root: Path,
+    tree: Mapping[str, TreeDigests],
     font_files: Iterable[Path],
     options: Mapping[str, object],
     skip_styles: frozenset[str] = frozenset(),
 ) -> str:
-    """One hex digest of everything an output depends on; ``skip_styles`` names stylesheets
-    the output does not read."""
+    """One hex digest of everything an output depends on: ``tree`` (from digest_project),
+    the theme, the fonts, the version, ``SOURCE_DATE_EPOCH`` and ``options``; ``skip_styles``
+    names stylesheets the output does not read."""
     digest = hashlib.sha256()
     digest.update(f"mxpublish {__version__}\0".encode())
     digest.update(f"SOURCE_DATE_EPOCH={os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
-    for name in ("source", "styles", "templates"):
+    for name in TREE_DIRS:
         digest.update(f"[{name}]".encode())
-        _hash_tree(project_root / name, digest, skip_styles if name == "styles" else ())
+        _feed(tree[name], digest, skip_styles if name == "styles" else ())
     digest.update(_theme_digest(skip_styles).encode())
     for font in sorted(font_files):
         stat = font.stat()
@@ -76,10 +113,13 @@ def file_digest(path: Path) -> str:
 
 @dataclass(frozen=True)
 class CachedOutput:
+    """A file an output wrote; ``sha256`` is of the bytes written (hashed in memory)."""
+
     format: str
     path: Path
     size: int
     pages: int | None
+    sha256: str
 
 
 class BuildCache:
@@ -106,7 +146,10 @@ class BuildCache:
                 path = out_dir / item["name"]
                 if not path.is_file() or file_digest(path) != item["sha256"]:
                     return None
-                found.append(CachedOutput(item["format"], path, path.stat().st_size, item["pages"]))
+                size = path.stat().st_size
+                found.append(
+                    CachedOutput(item["format"], path, size, item["pages"], item["sha256"])
+                )
         except (KeyError, TypeError):
             return None
         return found or None
@@ -118,7 +161,7 @@ class BuildCache:
                 {
                     "format": o.format,
                     "name": o.path.name,
-                    "sha256": file_digest(o.path),
+                    "sha256": o.sha256,
                     "pages": o.pages,
                 }
                 for o in outputs

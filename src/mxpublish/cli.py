@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from mxpublish import __version__
+from mxpublish.editions import DEFAULT_PDF_VARIANT, FORMATS, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, MxError, SourceError, raise_if_errors
 
 EXAMPLES = """
@@ -96,7 +97,7 @@ _FORMATS = click.option(
     "-f",
     "formats",
     multiple=True,
-    type=click.Choice(["pdf", "epub", "html", "all"]),
+    type=click.Choice([*FORMATS, "all"]),
     help="Output format; repeat for several.  [default: all]",
 )
 _OUTPUT = click.option(
@@ -108,8 +109,8 @@ _OUTPUT = click.option(
 )
 _PDF_VARIANT = click.option(
     "--pdf-variant",
-    type=click.Choice(["pdf/ua-1", "pdf/a-3u", "none"]),
-    help="Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.  [default: pdf/ua-1]",
+    type=click.Choice(PDF_VARIANTS),
+    help=f"Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.  [default: {DEFAULT_PDF_VARIANT}]",
 )
 _PAPER = click.option(
     "--paper",
@@ -192,58 +193,30 @@ def build(
     settings = _settings(
         project_dir, formats=formats, output=out_dir, pdf_variant=pdf_variant, paper=paper
     )
+    options = settings.build_options(
+        print_marks=print_marks, booklet=booklet, jobs=jobs, use_cache=not no_cache
+    )
+    publication = None
     if release:
-        from mxpublish.check import check_project
+        from mxpublish.check import load_and_check
 
-        found = check_project(project_dir, release=True)
+        publication, found = load_and_check(project_dir, release=True, config=settings.config)
         raise_if_errors(found)
     reporter = _reporter(quiet, verbose)
     try:
         result = run_build(
             project_dir,
-            settings["formats"],
+            options.formats,
             settings.output,
-            pdf_variant=settings["pdf_variant"],
-            paper=settings["paper"],
-            print_marks=print_marks,
-            booklet=booklet,
+            options=options,
             progress=reporter,
-            jobs=jobs,
-            use_cache=not no_cache,
+            publication=publication,
+            config=settings.config,
         )
     finally:
         reporter.close()
     _echo_diagnostics(result.diagnostics)
     reporter.outputs(result.outputs)
-
-
-def _stop_on_sigterm() -> None:
-    """Let `kill` stop watch and serve as Ctrl-C does: the watcher and server close cleanly."""
-    import signal
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
-def _report_rebuild(reporter: Any, rebuild: Any) -> None:
-    """One watch/serve build: what changed, then its outputs or its errors."""
-    import datetime as dt
-
-    from mxpublish.authoring.terminal import human_size
-
-    when = dt.datetime.now().strftime("%H:%M:%S")
-    cause = ", ".join(rebuild.changed) if rebuild.changed else "first build"
-    formats = ", ".join(rebuild.formats)
-    _echo_diagnostics(rebuild.diagnostics)
-    if rebuild.failed:
-        reporter.line(f"{when} {cause}: {formats} failed; waiting for changes")
-        return
-    reporter.line(f"{when} {cause}: {formats} built in {rebuild.seconds:.2f} s")
-    for output in rebuild.outputs:
-        pages = f", {output.pages} pages" if output.pages else ""
-        reporter.line(f"  {output.path} ({human_size(output.size)}{pages})")
 
 
 @main.command()
@@ -271,15 +244,13 @@ def watch(
     reporter = _reporter(quiet, verbose)
     reporter.rich = False  # plain lines: a live display would fight the log of rebuilds
     reporter.line(f"watching {settings.project_root} (Ctrl-C to stop)")
-    _stop_on_sigterm()
     try:
         run_watch(
             project_dir,
             settings["formats"],
             settings.output,
-            lambda rebuild: _report_rebuild(reporter, rebuild),
-            pdf_variant=settings["pdf_variant"],
-            paper=settings["paper"],
+            reporter.rebuild,
+            options=settings.build_options(),
             progress=reporter if verbose else None,
         )
     except KeyboardInterrupt:
@@ -314,15 +285,14 @@ def serve(
         click.echo(f"serving {url} (Ctrl-C to stop)")
         sys.stdout.flush()  # a script or test waiting for the URL reads it now
 
-    _stop_on_sigterm()
     try:
         run_serve(
             project_dir,
             settings["host"],
             settings["port"],
-            paper=settings["paper"],
+            options=settings.build_options(),
             on_ready=ready,
-            on_rebuild=lambda rebuild: _report_rebuild(reporter, rebuild),
+            on_rebuild=reporter.rebuild,
         )
     except KeyboardInterrupt:
         reporter.line("stopped")
@@ -355,15 +325,9 @@ def check(
     from mxpublish.check import all_rules, check_project, summary
 
     if list_rules:
-        rules = all_rules()
-        if output_format == "json":
-            rows = [{"id": r.id, "severity": r.severity.value, "summary": r.summary} for r in rules]
-            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-            return
-        width = max(len(r.id) for r in rules)
-        for rule in rules:
-            when = " (release)" if rule.release else ""
-            click.echo(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}{when}")
+        from mxpublish.authoring.terminal import rules_listing
+
+        click.echo(rules_listing(all_rules(), as_json=output_format == "json"))
         return
     try:
         try:
@@ -455,7 +419,7 @@ def show_config(
 
     Precedence: command line > MXPUBLISH_* environment > publication.yaml > defaults.
     """
-    from mxpublish.authoring.settings import SETTINGS
+    from mxpublish.authoring.terminal import settings_listing
 
     settings = _settings(
         project_dir,
@@ -467,26 +431,4 @@ def show_config(
         host=host,
         port=port,
     )
-    rows = []
-    for setting in SETTINGS:
-        value = settings.values[setting.name]
-        shown = value.value
-        if isinstance(shown, tuple):
-            shown = ",".join(shown)
-        elif isinstance(shown, bool):
-            shown = "true" if shown else "false"
-        rows.append((setting, str(shown), value.origin))
-    if as_json:
-        data = {}
-        for setting, _, origin in rows:
-            raw = settings[setting.name]
-            raw = (
-                list(raw) if isinstance(raw, tuple) else str(raw) if isinstance(raw, Path) else raw
-            )
-            data[setting.name] = {"value": raw, "origin": origin, "env": setting.env}
-        click.echo(json.dumps(data, indent=2))
-        return
-    click.echo(f"# project: {settings.project_root}")
-    width = max(len(shown) for _, shown, _ in rows)
-    for setting, shown, origin in rows:
-        click.echo(f"{setting.name:<12} {shown:<{width}}  # {origin}; {setting.env}")
+    click.echo(settings_listing(settings, as_json=as_json))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,10 @@ STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
 FOOTNOTE_NUMBERINGS = ("document", "section")
 PRINT_URLS = ("footnote", "inline", "none")
+#: An id a writer may give a section or an element: an XML name a CSS selector needs no escape for.
+ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+#: A BCP 47 language tag (``en-US``, ``de-CH-1996``, ``en-x-private``): a language and subtags.
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,16 @@ from mxpublish import __version__
 from mxpublish.assemble.fonts import FontFace, font_face_css
 from mxpublish.assemble.pagebreaks import add_page_breaks, page_list
 from mxpublish.assemble.styles import inline_resources
+from mxpublish.editions import MEDIA
 from mxpublish.errors import SandboxError, SourceError, error
 from mxpublish.model import Asset, PageStart, Publication, Section
 from mxpublish.project import Project
-from mxpublish.source.metadata import decode_text, slugify
+from mxpublish.source.metadata import slugify
+from mxpublish.source.schema import decode_text
 
 THEME = resources.files("mxpublish").joinpath("theme")
 _HREF_RE = re.compile(r'href="#([^"]+)"')
 _IMG_SRC_RE = re.compile(r'(<img src=")([^"]*)(")')
-_MEDIA = ("print", "epub", "web")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def long_date(value: dt.date, language: str) -> str:
 def stylesheet(project: Project, medium: str) -> str:
     """The CSS of one edition: ``base.css``, then ``<medium>.css``, then the project's
     ``custom.css``; a project file of the same name replaces the theme's."""
-    if medium not in _MEDIA:
+    if medium not in MEDIA:
         raise ValueError(f"unknown medium {medium!r}")
     parts = []
     for name in ("base.css", "code.css", f"{medium}.css", "custom.css"):
@@ -253,8 +254,26 @@ def epub_documents(
             ),
         )
     )
-    in_text = href_from("text")
+    docs += _section_documents(publication, env, context, href_from("text"), owner)
+    if not page_starts:
+        return tuple(docs)
+    marked = add_page_breaks(
+        {d.name: d.content for d in docs}, page_starts, files, TITLEPAGE_FILE, NAV_FILE
+    )
+    return tuple(replace(d, content=marked.get(d.name, d.content)) for d in docs)
+
+
+def _section_documents(
+    publication: Publication,
+    env: jinja2.Environment,
+    context: dict[str, object],
+    in_text: Callable[[str], str],
+    owner: dict[str, str],
+) -> list[XhtmlDocument]:
+    """One XHTML per section, its links to other sections' anchors pointed at their files
+    (``in_text``) and its images at their names inside the package."""
     images = epub_asset_names(publication)
+    docs = []
     for section in publication.sections:
 
         def relink(match: re.Match[str], section: Section = section) -> str:
@@ -273,9 +292,4 @@ def epub_documents(
                 section.id,
             )
         )
-    if not page_starts:
-        return tuple(docs)
-    marked = add_page_breaks(
-        {d.name: d.content for d in docs}, page_starts, files, TITLEPAGE_FILE, NAV_FILE
-    )
-    return tuple(replace(d, content=marked.get(d.name, d.content)) for d in docs)
+    return docs

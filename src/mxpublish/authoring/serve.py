@@ -11,14 +11,12 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from mxpublish.assemble.documents import environment
 from mxpublish.authoring.watch import Rebuild, affected_formats, changes
-from mxpublish.build import html_edition, load
+from mxpublish.build import BuildOptions, preview_html
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
 
@@ -100,15 +98,13 @@ def error_page(rebuild: Rebuild) -> bytes:
 
 
 def render_page(
-    project_dir: Path, paper: str | None, changed: tuple[str, ...] = ()
+    project_dir: Path, options: BuildOptions | None = None, changed: tuple[str, ...] = ()
 ) -> tuple[Rebuild, bytes]:
-    """Build the HTML edition in memory; a page listing the errors if the sources have any."""
+    """Build the HTML edition in memory, as build does; a page listing the errors if the
+    sources have any."""
     started = time.perf_counter()
     try:
-        project, publication = load(project_dir)
-        if paper:
-            publication = replace(publication, metadata=replace(publication.metadata, paper=paper))
-        page = html_edition(project, publication, environment(project))
+        page = preview_html(project_dir, options)
     except MxError as exc:
         rebuild = Rebuild(
             changed, ("html",), time.perf_counter() - started, (), exc.diagnostics, True
@@ -170,7 +166,7 @@ def serve(
     host: str,
     port: int,
     *,
-    paper: str | None = None,
+    options: BuildOptions | None = None,
     on_ready: Callable[[str], None],
     on_rebuild: Callable[[Rebuild], None],
     stop: threading.Event | None = None,
@@ -192,7 +188,7 @@ def serve(
             if changed and not affected_formats(project, changed, ("html",)):
                 continue
             names = tuple(project.relative(p) for p in changed)
-            rebuild, page = render_page(project.root, paper, names)
+            rebuild, page = render_page(project.root, options, names)
             state.publish(page)
             on_rebuild(rebuild)
             if thread.ident is None:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mxpublish.build import BuildOptions
+from mxpublish.editions import DEFAULT_PDF_VARIANT, FORMATS, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, ProjectError, SourceError, error
 from mxpublish.project import find_project
-from mxpublish.render.pdf import PDF_VARIANTS
-from mxpublish.source.metadata import decode_text, load_yaml_mapping, paper_css
-
-FORMATS = ("pdf", "epub", "html")
+from mxpublish.source.metadata import ConfigFile, paper_css, read_config
 
 
 def _formats(value: Any) -> tuple[str, ...]:
@@ -25,7 +24,7 @@ def _formats(value: Any) -> tuple[str, ...]:
     items = [str(item).strip().lower() for item in items]
     unknown = [item for item in items if item not in (*FORMATS, "all")]
     if unknown or not items:
-        raise ValueError(f"must be formats from pdf, epub, html, all; not {value!r}")
+        raise ValueError(f"must be formats from {', '.join(FORMATS)}, all; not {value!r}")
     return FORMATS if "all" in items else tuple(f for f in FORMATS if f in items)
 
 
@@ -92,7 +91,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("formats", ("build", "formats"), FORMATS, _formats, "what build and watch write"),
     Setting("output", ("build", "output"), "build", _text, "output directory"),
-    Setting("pdf_variant", ("build", "pdf_variant"), "pdf/ua-1", _choice(PDF_VARIANTS), "PDF"),
+    Setting(
+        "pdf_variant", ("build", "pdf_variant"), DEFAULT_PDF_VARIANT, _choice(PDF_VARIANTS), "PDF"
+    ),
     Setting("paper", ("paper",), "letter", _paper, "paper: letter, a4 or WIDTH HEIGHT"),
     Setting("strict", ("check", "strict"), False, _flag, "check fails on warnings too"),
     Setting("host", ("serve", "host"), "127.0.0.1", _text, "address serve listens on"),
@@ -115,6 +116,7 @@ class Settings:
 
     values: Mapping[str, Value]
     project_root: Path
+    config: ConfigFile  # publication.yaml as read, so a build need not read it again
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name].value
@@ -122,6 +124,13 @@ class Settings:
     @property
     def output(self) -> Path:
         return Path(self["output"])
+
+    def build_options(self, **given: Any) -> BuildOptions:
+        """The options build, watch and serve run with: these settings plus the command
+        line's own (``print_marks``, ``booklet``, ``jobs``, ``use_cache``)."""
+        return BuildOptions(
+            formats=self["formats"], pdf_variant=self["pdf_variant"], paper=self["paper"], **given
+        )
 
 
 def resolve(
@@ -139,8 +148,8 @@ def resolve(
     project = find_project(project_dir)
     cli = cli or {}
     env = os.environ if env is None else env
-    file = project.relative(project.config_path)
-    data, lines = load_yaml_mapping(decode_text(project.config_path.read_bytes(), file), file)
+    config = read_config(project)
+    data, lines, file = config.data, config.lines, config.file
     values: dict[str, Value] = {}
     problems: list[Diagnostic] = []
     for setting in SETTINGS:
@@ -164,7 +173,7 @@ def resolve(
     if problems:
         kind = SourceError if any(p.file for p in problems) else ProjectError
         raise kind(problems)
-    return Settings(values, project.root)
+    return Settings(values, project.root, config)
 
 
 def _pick(

@@ -6,10 +6,13 @@ terminal, the bare output paths (one a line, for scripts) when it is piped.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO, Any
 
+from mxpublish.authoring.settings import SETTINGS, Settings
 from mxpublish.build import Output
 from mxpublish.progress import StageEvent
 
@@ -143,8 +146,68 @@ class Reporter:
             table.add_row("total", "", "", f"{total:.2f} s")
         Console(file=stream, force_terminal=True).print(table)
 
+    def rebuild(self, rebuild: Any) -> None:
+        """One watch/serve build (an ``authoring.watch.Rebuild``): what changed, then its
+        outputs or its errors."""
+        import datetime as dt
+
+        when = dt.datetime.now().strftime("%H:%M:%S")
+        cause = ", ".join(rebuild.changed) if rebuild.changed else "first build"
+        formats = ", ".join(rebuild.formats)
+        self.close()
+        for diagnostic in rebuild.diagnostics:
+            print(diagnostic.format(), file=self.err, flush=True)
+        if rebuild.failed:
+            self.line(f"{when} {cause}: {formats} failed; waiting for changes")
+            return
+        self.line(f"{when} {cause}: {formats} built in {rebuild.seconds:.2f} s")
+        for output in rebuild.outputs:
+            pages = f", {output.pages} pages" if output.pages else ""
+            self.line(f"  {output.path} ({human_size(output.size)}{pages})")
+
     def line(self, text: str) -> None:
         """A status line (watch and serve use it), unless quiet."""
         self.close()
         if self.verbosity != QUIET:
             print(text, file=self.err, flush=True)
+
+
+def rules_listing(rules: Iterable[Any], *, as_json: bool = False) -> str:
+    """``check --list-rules``: one rule a line (id, severity, summary), or a JSON list."""
+    rules = list(rules)
+    if as_json:
+        rows = [{"id": r.id, "severity": r.severity.value, "summary": r.summary} for r in rules]
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    width = max(len(r.id) for r in rules)
+    lines = []
+    for rule in rules:
+        when = " (release)" if rule.release else ""
+        lines.append(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}{when}")
+    return "\n".join(lines)
+
+
+def settings_listing(settings: Settings, *, as_json: bool = False) -> str:
+    """``mxpublish config``: each effective setting, its origin and its variable."""
+    rows = []
+    for setting in SETTINGS:
+        value = settings.values[setting.name]
+        shown = value.value
+        if isinstance(shown, tuple):
+            shown = ",".join(shown)
+        elif isinstance(shown, bool):
+            shown = "true" if shown else "false"
+        rows.append((setting, str(shown), value.origin))
+    if as_json:
+        data = {}
+        for setting, _, origin in rows:
+            raw = settings[setting.name]
+            raw = (
+                list(raw) if isinstance(raw, tuple) else str(raw) if isinstance(raw, Path) else raw
+            )
+            data[setting.name] = {"value": raw, "origin": origin, "env": setting.env}
+        return json.dumps(data, indent=2)
+    lines = [f"# project: {settings.project_root}"]
+    width = max(len(shown) for _, shown, _ in rows)
+    for setting, shown, origin in rows:
+        lines.append(f"{setting.name:<12} {shown:<{width}}  # {origin}; {setting.env}")
+    return "\n".join(lines)

@@ -10,14 +10,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mxpublish.build import FORMATS, Output, build
+from mxpublish.build import BuildOptions, Output, build
+from mxpublish.editions import EDITIONS, EPUB, FORMATS
 from mxpublish.errors import Diagnostic, MxError
 from mxpublish.progress import Progress
 from mxpublish.project import Project, find_project
 
 WATCHED = ("source", "styles", "templates")
 #: A project stylesheet that only one edition reads → that edition's format.
-_MEDIUM_STYLES = {"print.css": "pdf", "epub.css": "epub", "web.css": "html"}
+_MEDIUM_STYLES = {e.stylesheet: e.format for e in EDITIONS}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def affected_formats(
         if relative.startswith("styles/") and name in _MEDIUM_STYLES:
             affected.add(_MEDIUM_STYLES[name])
         elif relative.startswith("templates/epub/"):
-            affected.add("epub")
+            affected.add(EPUB.format)
         else:
             return wanted
     return tuple(f for f in wanted if f in affected)
@@ -105,16 +106,13 @@ def run_build(
     out_dir: Path | None,
     changed: tuple[str, ...] = (),
     *,
-    pdf_variant: str = "pdf/ua-1",
-    paper: str | None = None,
+    options: BuildOptions | None = None,
     progress: Progress | None = None,
 ) -> Rebuild:
     """One build as a Rebuild record: errors are kept in it, not raised, so watching goes on."""
     started = time.perf_counter()
     try:
-        result = build(
-            project_dir, formats, out_dir, pdf_variant=pdf_variant, paper=paper, progress=progress
-        )
+        result = build(project_dir, formats, out_dir, options=options, progress=progress)
     except MxError as exc:
         return Rebuild(changed, formats, time.perf_counter() - started, (), exc.diagnostics, True)
     seconds = time.perf_counter() - started
@@ -127,13 +125,13 @@ def watch(
     out_dir: Path | None,
     on_rebuild: Callable[[Rebuild], None],
     *,
-    pdf_variant: str = "pdf/ua-1",
-    paper: str | None = None,
+    options: BuildOptions | None = None,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> None:
     """Build ``formats`` once, then again whenever a watched file changes, until ``stop``
-    is set (or KeyboardInterrupt). Each build is handed to ``on_rebuild``.
+    is set (or KeyboardInterrupt), always with ``options`` (resolved once). Each build is
+    handed to ``on_rebuild``.
 
     Raises ProjectError if there is no project; build errors are reported, not raised.
     """
@@ -148,8 +146,7 @@ def watch(
                 affected,
                 out_dir,
                 names,
-                pdf_variant=pdf_variant,
-                paper=paper,
+                options=options,
                 progress=progress,
             )
             on_rebuild(rebuild)

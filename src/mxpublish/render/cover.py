@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 
+from mxpublish.assemble.documents import long_date
 from mxpublish.assemble.fonts import FACES, SANS, SERIF, FontFace
-from mxpublish.model import Metadata
+from mxpublish.errors import SourceError, error
+from mxpublish.model import Metadata, Publication
+from mxpublish.project import Project
+from mxpublish.source.assets import IMAGE_TYPES
 
 WIDTH, HEIGHT = 1600, 2400
 _BACKGROUND = (31, 58, 95)  # the theme's accent, #1f3a5f
@@ -69,3 +73,19 @@ def cover_png(meta: Metadata, date_text: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def cover_image(project: Project, publication: Publication) -> tuple[str, str, bytes]:
+    """(name inside EPUB/, media type, bytes) of the cover: the image publication.yaml names,
+    or one drawn from the title metadata."""
+    meta = publication.metadata
+    if meta.cover:
+        file = project.relative(project.config_path)
+        path = project.resolve_inside(meta.cover, project.source_dir, file=file)
+        media_type = IMAGE_TYPES.get(path.suffix.lower())
+        if media_type is None or not path.is_file():
+            problem = "is not a PNG, JPEG, GIF or SVG file" if path.is_file() else "not found"
+            raise SourceError(error("COVER", f"cover image {meta.cover!r} {problem}", file))
+        return f"images/cover{path.suffix.lower()}", media_type, path.read_bytes()
+    date_text = long_date(meta.date, meta.language)
+    return "images/cover.png", "image/png", cover_png(meta, date_text)

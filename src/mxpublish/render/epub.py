@@ -7,10 +7,16 @@ import io
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from mxpublish import __version__
 from mxpublish.assemble.documents import XhtmlDocument
-from mxpublish.model import Publication
+from mxpublish.editions import EPUB
+from mxpublish.model import PageStart, Publication
+from mxpublish.project import Project
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: The zip timestamp of every entry (zip cannot store dates before 1980).
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -80,6 +86,27 @@ def render_epub(
     meta = publication.metadata
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
+    _add_metadata(book, publication, has_page_list)
+    _add_items(book, documents, resources)
+
+    raw = io.BytesIO()
+    epub.write_epub(
+        raw,
+        book,
+        {
+            "epub3_pages": False,
+            "epub3_landmark": False,
+            "epub2_guide": False,
+            "mtime": modified,
+            "play_order": {"enabled": True, "start_from": 1},
+        },
+    )
+    return normalize_zip(raw.getvalue(), {"EPUB/content.opf": _opf_language(meta.language)})
+
+
+def _add_metadata(book: Any, publication: Publication, has_page_list: bool) -> None:
+    """Dublin Core, schema.org accessibility metadata and the generator, on ``book``."""
+    meta = publication.metadata
     book.set_identifier(meta.identifier)
     book.set_title(meta.title)
     book.set_language(meta.language)
@@ -122,6 +149,13 @@ def render_epub(
         None, "meta", "", {"name": "generator", "content": f"mxpublish {__version__}"}
     )
 
+
+def _add_items(
+    book: Any, documents: Sequence[XhtmlDocument], resources: Sequence[EpubResource]
+) -> None:
+    """The content documents (in spine order, with the contents), resources and the NCX."""
+    from ebooklib import epub
+
     spine: list[object] = []
     toc: list[object] = []
     for index, document in enumerate(documents):
@@ -149,20 +183,6 @@ def render_epub(
     book.add_item(epub.EpubNcx())
     book.toc = toc
     book.spine = spine
-
-    raw = io.BytesIO()
-    epub.write_epub(
-        raw,
-        book,
-        {
-            "epub3_pages": False,
-            "epub3_landmark": False,
-            "epub2_guide": False,
-            "mtime": modified,
-            "play_order": {"enabled": True, "start_from": 1},
-        },
-    )
-    return normalize_zip(raw.getvalue(), {"EPUB/content.opf": _opf_language(meta.language)})
 
 
 def _opf_language(language: str) -> Callable[[bytes], bytes]:
@@ -205,3 +225,36 @@ def normalize_zip(
                     content = transforms[name](content)
                 target.writestr(info, content, compresslevel=9)
     return out.getvalue()
+
+
+def epub_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    page_starts: Sequence[PageStart],
+    modified: dt.datetime,
+) -> bytes:
+    """The EPUB edition as bytes: its documents (with the print page list when
+    ``page_starts`` is given), stylesheet, cover, fonts subset to its text, and images."""
+    from mxpublish.assemble.documents import epub_asset_names, epub_documents, stylesheet
+    from mxpublish.assemble.images import for_screen
+    from mxpublish.render.cover import cover_image
+    from mxpublish.source.assets import read_asset
+
+    cover_name, cover_type, cover_data = cover_image(project, publication)
+    documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
+    text = "".join(d.content for d in documents)
+    font_css, font_files = font_resources(text)
+    css = font_css + stylesheet(project, EPUB.medium)
+    resources = [
+        EpubResource(f"styles/{EPUB.stylesheet}", "text/css", css.encode("utf-8")),
+        EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
+        *font_files,
+    ]
+    resources += [
+        EpubResource(
+            name, asset.media_type, for_screen(read_asset(project.root, asset), asset.media_type)
+        )
+        for asset, name in epub_asset_names(publication).items()
+    ]
+    return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))

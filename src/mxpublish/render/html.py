@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+
+import jinja2
 
 from mxpublish.assemble.coverage import embeds
+from mxpublish.assemble.documents import document_html, stylesheet
 from mxpublish.assemble.fonts import font_face_css, subset, subset_format
+from mxpublish.assemble.images import for_screen
+from mxpublish.editions import HTML
+from mxpublish.model import Publication
+from mxpublish.project import Project
+from mxpublish.source.assets import read_asset
 
 
 def data_uri(media_type: str, data: bytes) -> str:
@@ -28,3 +37,30 @@ def inline_fonts_css(text: str) -> str:
 def render_html(document: str) -> bytes:
     """The assembled web document as UTF-8 bytes, ready to write."""
     return document.encode("utf-8")
+
+
+def html_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    modified: dt.datetime | None = None,
+) -> bytes:
+    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
+    draft = document_html(
+        publication, env, HTML.medium, toc_depth=HTML.toc_depth, modified=modified
+    )
+    css = inline_fonts_css(draft) + stylesheet(project, HTML.medium)
+    images = {
+        a: data_uri(a.media_type, for_screen(read_asset(project.root, a), a.media_type))
+        for a in publication.assets
+    }
+    document = document_html(
+        publication,
+        env,
+        HTML.medium,
+        css=css,
+        toc_depth=HTML.toc_depth,
+        modified=modified,
+        image_url=images.__getitem__,
+    )
+    return render_html(document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -9,28 +10,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from mxpublish.editions import DEFAULT_PDF_VARIANT, PDF, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
+from mxpublish.project import Project
 
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
-
-
-@dataclass(frozen=True)
-class PageAnchor:
-    """Where a named anchor landed: 1-based page number."""
-
-    anchor: str
-    page: int
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
 class PdfResult:
+    """The PDF (empty when only laid out), its page count, the page map and warnings."""
+
     data: bytes
     pages: int
-    anchors: tuple[PageAnchor, ...]
     page_starts: tuple[PageStart, ...]
     diagnostics: tuple[Diagnostic, ...]
 
@@ -43,55 +40,25 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
     """Where each laid-out page begins: the first text drawn in its page area.
 
     Text in margin boxes, generated content (``::before``, markers, leaders) and footnotes is
-    not counted, since the EPUB has none of it in the same place.
+    not counted, since the EPUB has none of it in the same place. WeasyPrint has no public
+    API for the boxes of a laid-out page, so this reads ``Page._page_box``: pyproject.toml
+    bounds WeasyPrint above and tests/test_render_pdf.py fails if the attribute goes.
     """
-    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+    from weasyprint.formatting_structure.boxes import TextBox
 
     if not document.pages:
         return ()
     root = document.pages[0]._page_box.children[0].element
     parents = {child: parent for parent in root.iter() for child in parent}
-    block_index: dict[Any, tuple[str, int]] = {}
-    for section in root.iter():
-        if _local(section.tag) == "section" and "chapter" in (section.get("class") or ""):
-            blocks = [e for e in section.iter() if _local(e.tag) in BLOCK_TAGS]
-            for index, element in enumerate(blocks):
-                block_index[element] = (section.get("id"), index)
-
-    def locate(element: Any) -> tuple[str, Any]:
-        region, block = "other", None
-        node = element
-        while node is not None:
-            classes = (node.get("class") or "").split()
-            if "footnote" in classes:
-                return "footnote", None
-            if block is None and node in block_index:
-                block = node
-            if "chapter" in classes:
-                return "section", block
-            if "titlepage" in classes:
-                return "titlepage", None
-            if "toc" in classes:
-                return "contents", None
-            node = parents.get(node)
-        return region, block
-
+    block_index = _block_index(root)
     starts: list[PageStart] = []
     seen: dict[Any, int] = {}
     for number, page in enumerate(document.pages, 1):
         first: PageStart | None = None
-        stack = [page._page_box]
-        boxes = []
-        while stack:  # depth-first, in drawing order, skipping margin boxes
-            box = stack.pop()
-            if isinstance(box, MarginBox):
-                continue
-            boxes.append(box)
-            stack.extend(reversed(getattr(box, "children", [])))
-        for box in boxes:
+        for box in _drawn_boxes(page):
             if not isinstance(box, TextBox) or "::" in (box.element_tag or ""):
                 continue
-            region, block = locate(box.element)
+            region, block = _locate(box.element, parents, block_index)
             if region in ("other", "footnote"):
                 continue
             count = sum(ch.isalnum() for ch in box.text)
@@ -146,6 +113,54 @@ def _mark_tables(html: str, indexes: Sequence[int], fit: str) -> str:
 
 
 _TABLE_RE = re.compile(r"<table\b")
+
+
+def _block_index(root: Any) -> dict[Any, tuple[str, int]]:
+    """Each BLOCK_TAGS element of a chapter → (section id, its index among them)."""
+    block_index: dict[Any, tuple[str, int]] = {}
+    for section in root.iter():
+        if _local(section.tag) == "section" and "chapter" in (section.get("class") or ""):
+            blocks = [e for e in section.iter() if _local(e.tag) in BLOCK_TAGS]
+            for index, element in enumerate(blocks):
+                block_index[element] = (section.get("id"), index)
+    return block_index
+
+
+def _locate(
+    element: Any, parents: dict[Any, Any], block_index: dict[Any, tuple[str, int]]
+) -> tuple[str, Any]:
+    """The region an element is drawn in and the chapter block that holds it, if any."""
+    region, block = "other", None
+    node = element
+    while node is not None:
+        classes = (node.get("class") or "").split()
+        if "footnote" in classes:
+            return "footnote", None
+        if block is None and node in block_index:
+            block = node
+        if "chapter" in classes:
+            return "section", block
+        if "titlepage" in classes:
+            return "titlepage", None
+        if "toc" in classes:
+            return "contents", None
+        node = parents.get(node)
+    return region, block
+
+
+def _drawn_boxes(page: Any) -> list[Any]:
+    """A page's boxes depth-first in drawing order, margin boxes (and their text) left out."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    stack = [page._page_box]
+    boxes = []
+    while stack:
+        box = stack.pop()
+        if isinstance(box, MarginBox):
+            continue
+        boxes.append(box)
+        stack.extend(reversed(getattr(box, "children", [])))
+    return boxes
 
 
 def _fetcher_class() -> type:
@@ -222,7 +237,7 @@ def render_pdf(
     css: str,
     *,
     roots: Sequence[Path],
-    variant: str = "pdf/ua-1",
+    variant: str = DEFAULT_PDF_VARIANT,
     write: bool = True,
 ) -> PdfResult:
     """Lay out ``html`` with ``css`` and return the PDF bytes, page count and page map.
@@ -266,11 +281,6 @@ def render_pdf(
                 ).render(stylesheets=[stylesheet, landscape], font_config=font_config)
                 if overflowing_tables(document):
                     records.append(_too_wide_record(len(overflowing_tables(document))))
-            anchors = tuple(
-                PageAnchor(name, number)
-                for number, page in enumerate(document.pages, 1)
-                for name in page.anchors
-            )
             starts = page_starts(document)
             identifier = hashlib.sha256(
                 (publication.metadata.identifier + html + css).encode()
@@ -282,4 +292,34 @@ def render_pdf(
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
-    return PdfResult(data, len(document.pages), anchors, starts, diagnostics)
+    return PdfResult(data, len(document.pages), starts, diagnostics)
+
+
+#: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
+PRINT_MARKS_CSS = "\n@page { bleed: 0.25in; marks: crop cross; }\n"
+
+
+def print_edition(
+    project: Project,
+    publication: Publication,
+    env: jinja2.Environment,
+    modified: dt.datetime,
+    *,
+    variant: str = DEFAULT_PDF_VARIANT,
+    print_marks: bool = False,
+    write: bool = True,
+) -> PdfResult:
+    """The print edition: the print document with its fonts, stylesheet and paper size, laid
+    out once (``write`` False: only for its page map)."""
+    from mxpublish.assemble.documents import document_html, fonts_css, stylesheet
+    from mxpublish.assemble.fonts import font_dirs
+    from mxpublish.source.metadata import paper_css
+
+    css = (
+        fonts_css(lambda face: face.path.resolve().as_uri())
+        + stylesheet(project, PDF.medium)
+        + f"\n@page {{ size: {paper_css(publication.metadata.paper)}; }}\n"
+        + (PRINT_MARKS_CSS if print_marks else "")
+    )
+    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
+    return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)

@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from mxpublish.errors import Diagnostic, error
+from mxpublish.model import ID_RE, LANGUAGE_RE
 
 # fmt: off
 #: Elements allowed in raw HTML written inside a paragraph (phrasing content only, so the
@@ -46,7 +47,6 @@ _ATTRIBUTES = {
     "img": {"src", "alt"},
 }
 _VOID = frozenset({"br", "wbr", "hr", "img", "col"})
-_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _NUMBER_RE = re.compile(r"^[1-9][0-9]{0,3}$")
 #: Placeholders for the Markdown-rendered parts of a paragraph while its raw HTML is cleaned.
 #: U+FDD0/U+FDD1 are noncharacters, refused in source text, so they cannot collide with it.
@@ -55,7 +55,6 @@ _HOLE_RE = re.compile("\ufdd0([0-9]+)\ufdd1")
 
 #: What ``{attrs}`` may set on Markdown elements: nothing that runs code or fetches anything.
 MARKDOWN_ATTRIBUTES = frozenset({"id", "class", "lang", "dir", "title"})
-_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
     if attr == "href":
         return value if re.match(r"^(https?:|mailto:)", value, re.IGNORECASE) else None
     if attr == "lang":
-        return value if _LANGUAGE_RE.match(value) else None
+        return value if LANGUAGE_RE.match(value) else None
     if attr == "dir":
         return value if value in ("ltr", "rtl", "auto") else None
     if attr in ("colspan", "rowspan", "start"):
@@ -186,12 +185,12 @@ def check_attributes(tokens: Sequence[Token], file: str) -> list[Diagnostic]:
             refused = (token.meta or {}).get("insecure_attrs") or {}
             found = [f"attribute `{name}` is not allowed" for name in refused]
             value = str(token.attrs.get("id", "a"))
-            if not _ID_RE.match(value):
+            if not ID_RE.match(value):
                 found.append(
                     f"id `{value}` must start with a letter and hold only letters, digits, - and _"
                 )
             value = str(token.attrs.get("lang", "en"))
-            if not _LANGUAGE_RE.match(value):
+            if not LANGUAGE_RE.match(value):
                 found.append(f"`lang={value}` is not a language tag such as en-US")
             value = str(token.attrs.get("dir", "ltr"))
             if value not in ("ltr", "rtl", "auto"):
