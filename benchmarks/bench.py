@@ -245,12 +245,15 @@ def pandoc_markdown(project: Path, out: Path) -> Path:
 def floor_inputs(project: Path, out: Path) -> tuple[Path, Path]:
     """mxpublish's own print HTML and CSS, for the WeasyPrint CLI (the floor of the PDF)."""
     sys.path.insert(0, str(REPO / "src"))
-    from mxpublish.assemble.documents import document_html, environment, fonts_css, stylesheet
+    from mxpublish.assemble.coverage import print_faces
+    from mxpublish.assemble.documents import document_html, environment, stylesheet
+    from mxpublish.assemble.fonts import font_face_css, print_format, print_url
     from mxpublish.build import load
 
     proj, publication = load(project)
     html = document_html(publication, environment(proj), "print")
-    css = fonts_css(lambda face: face.path.resolve().as_uri()) + stylesheet(proj, "print")
+    fonts = font_face_css(print_url, print_faces(html), print_format)
+    css = fonts + stylesheet(proj, "print")
     (out / "print.html").write_text(html, encoding="utf-8")
     (out / "print.css").write_text(css, encoding="utf-8")
     return out / "print.html", out / "print.css"

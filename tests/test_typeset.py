@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from helpers import PdfBox, pdf_boxes, pdf_font_names, run_epubcheck
+from helpers import (
+    PdfBox,
+    assert_rebuilt_identically_in_another_process,
+    pdf_boxes,
+    pdf_font_names,
+    run_epubcheck,
+)
 
 pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).parent / "projects" / "typeset"
@@ -303,3 +309,8 @@ def test_large_images_are_downsampled_for_screens(built: dict[str, Path]) -> Non
 def test_epub_is_valid(built: dict[str, Path]) -> None:
     report = run_epubcheck(built["epub"])
     assert (report.fatals, report.errors, report.warnings) == (0, 0, 0), report.messages
+
+
+def test_builds_are_byte_identical(built: dict[str, Path], tmp_path: Path) -> None:
+    """Fallback faces, static instances of variable fonts and scaled images included."""
+    assert_rebuilt_identically_in_another_process(built["root"], built, tmp_path)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from mxpublish.assemble.fonts import (
     BODY_FACES,
+    BODY_FAMILIES,
+    FACES,
     MONO,
     ROLE_CHAINS,
     FontFace,
@@ -78,11 +80,18 @@ def assign(text: str, roles: Iterable[str] = ROLE_CHAINS) -> tuple[dict[str, set
 
 def uncovered(text: str) -> set[str]:
     """Characters of ``text`` that no shipped face draws: they would print as a box, or in
-    whatever font the reader's system has."""
-    everything = frozenset().union(
-        *(family_chars(f) for f in {f for c in ROLE_CHAINS.values() for f in c})
-    )
-    return {c for c in _drawn(text) if ord(c) not in everything}
+    whatever font the reader's system has. The fallbacks are read only if the body faces
+    lack something (``check`` stays fast on Latin text)."""
+    rest = {c for c in _drawn(text) if ord(c) not in _chars_of(BODY_FAMILIES)}
+    if not rest:
+        return rest
+    families = tuple(dict.fromkeys(f for chain in ROLE_CHAINS.values() for f in chain))
+    return {c for c in rest if ord(c) not in _chars_of(families)}
+
+
+@functools.cache
+def _chars_of(families: tuple[str, ...]) -> frozenset[int]:
+    return frozenset().union(*(family_chars(f) for f in families))
 
 
 def missing_glyphs(lines: Iterable[str]) -> Iterator[tuple[str, int, int]]:
@@ -120,3 +129,11 @@ def embeds(markup: str) -> tuple[Embed, ...]:
         if family in needed:
             result.append(Embed(family_faces(family)[0], "".join(sorted(needed[family])), False))
     return tuple(result)
+
+
+def print_faces(markup: str) -> tuple[FontFace, ...]:
+    """The faces the print edition of ``markup`` declares: the serif and sans faces, the code
+    faces if it has code, and every face of each fallback family it needs (declaring the
+    others would only cost WeasyPrint time)."""
+    chosen = {e.face.family for e in embeds(markup)}
+    return tuple(face for face in FACES if face.family in chosen)

@@ -8,6 +8,7 @@ worked out in ``coverage``.
 
 from __future__ import annotations
 
+import base64
 import functools
 import io
 from collections.abc import Callable, Iterable
@@ -171,6 +172,42 @@ def font_face_css(
             "}\n"
         )
     return "".join(rules)
+
+
+def print_url(face: FontFace) -> str:
+    """Where WeasyPrint reads ``face``: its file, or for a variable or WOFF2 file a ``data:``
+    URI of its static instance at ``face.weight`` (every glyph kept), cut by HarfBuzz.
+    WeasyPrint would otherwise instance it with fontTools at every render, which is slow and
+    stamps the current time into the font's ``head`` table, so no two PDFs would match."""
+    if not face.variable and face.css_format != "woff2":
+        return face.path.resolve().as_uri()
+    data = base64.b64encode(_static_instance(face)).decode("ascii")
+    return f"data:{face.media_type};base64,{data}"
+
+
+def print_format(face: FontFace) -> str:
+    """The ``format()`` hint of what ``print_url`` gives."""
+    if not face.variable and face.css_format != "woff2":
+        return face.css_format
+    return subset_format(face)
+
+
+@functools.lru_cache(maxsize=32)
+def _static_instance(face: FontFace) -> bytes:
+    import uharfbuzz as hb
+
+    font = hb.Face(hb.Blob(_sfnt(face)))
+    request = hb.SubsetInput()
+    request.keep_everything()
+    for codepoint in font.unicodes:
+        request.unicode_set.add(codepoint)
+    if face.variable:
+        request.pin_all_axes_to_default(font)
+        request.pin_axis_location(font, "wght", face.weight)
+    result = hb.subset(font, request)
+    if result is None:
+        raise ValueError(f"HarfBuzz could not instance {face.path.name}")
+    return bytes(result.blob.data)
 
 
 def subset_format(face: FontFace) -> str:

@@ -311,15 +311,16 @@ def print_edition(
 ) -> PdfResult:
     """The print edition: the print document with its fonts, stylesheet and paper size, laid
     out once (``write`` False: only for its page map)."""
-    from mxpublish.assemble.documents import document_html, fonts_css, stylesheet
-    from mxpublish.assemble.fonts import font_dirs
+    from mxpublish.assemble.coverage import print_faces
+    from mxpublish.assemble.documents import document_html, stylesheet
+    from mxpublish.assemble.fonts import font_dirs, font_face_css, print_format, print_url
     from mxpublish.source.metadata import paper_css
 
+    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
     css = (
-        fonts_css(lambda face: face.path.resolve().as_uri())
+        font_face_css(print_url, print_faces(html), print_format)
         + stylesheet(project, PDF.medium)
         + f"\n@page {{ size: {paper_css(publication.metadata.paper)}; }}\n"
         + (PRINT_MARKS_CSS if print_marks else "")
     )
-    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
     return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)
