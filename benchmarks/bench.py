@@ -6,7 +6,7 @@ Prints the median wall time, the peak resident memory of each command and the ra
 targets in BENCHMARKS.md are stated in. Timing lives here, never in the tests.
 
     python benchmarks/bench.py [--runs 5] [--book-copies 100] [--skip-book]
-                               [--real-chapters 110] [--skip-real]
+                               [--real-chapters 64] [--skip-real]
 
 The *real book* case is shaped like a technical book converted from mdBook (the kind issue 11
 measured at 1.78 GB): chapters of prose with many highlighted code blocks (some lines too long
@@ -300,7 +300,7 @@ def main() -> None:
     )
     parser.add_argument("--skip-book", action="store_true")
     parser.add_argument(
-        "--real-chapters", type=int, default=110, help="chapters of the real-book case"
+        "--real-chapters", type=int, default=64, help="chapters of the real-book case (~600 pages)"
     )
     parser.add_argument("--skip-real", action="store_true")
     args = parser.parse_args()
