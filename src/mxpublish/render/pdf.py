@@ -99,15 +99,14 @@ def overflowing_tables(document: Any) -> list[int]:
     return sorted(found)
 
 
-def _mark_tables(html: str, indexes: Sequence[int], fit: str) -> str:
-    """``html`` with ``data-fit="<fit>"`` on the tables at ``indexes`` (document order)."""
-    wanted = set(indexes)
+def _mark_tables(html: str, marks: dict[int, str]) -> str:
+    """``html`` with ``data-fit`` set on the tables ``marks`` names by document-order index."""
     count = -1
 
     def mark(match: re.Match[str]) -> str:
         nonlocal count
         count += 1
-        return f'<table data-fit="{fit}"' if count in wanted else match.group(0)
+        return f'<table data-fit="{marks[count]}"' if count in marks else match.group(0)
 
     return _TABLE_RE.sub(mark, html)
 
@@ -269,16 +268,21 @@ def render_pdf(
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config
             )
-            wide = overflowing_tables(document)
-            if wide:  # set each on a landscape page of the same paper, and lay out again
+            marks: dict[int, str] = {}
+            for fit in ("landscape", "landscape anywhere"):  # each pass only if one sticks out
+                wide = overflowing_tables(document)
+                if not wide:
+                    break
+                marks.update(dict.fromkeys(wide, fit))
                 page = document.pages[0]
                 turned = f"@page landscape {{ size: {page.height}px {page.width}px; }}\n"
-                html = _mark_tables(html, wide, "landscape")
                 landscape = weasyprint.CSS(string=turned, font_config=font_config)
                 del document
                 document = weasyprint.HTML(
-                    string=html, base_url=base_url, url_fetcher=fetcher
+                    string=_mark_tables(html, marks), base_url=base_url, url_fetcher=fetcher
                 ).render(stylesheets=[stylesheet, landscape], font_config=font_config)
+            if marks:
+                html = _mark_tables(html, marks)
                 if overflowing_tables(document):
                     records.append(_too_wide_record(len(overflowing_tables(document))))
             starts = page_starts(document)
