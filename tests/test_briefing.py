@@ -157,7 +157,9 @@ def test_epub_metadata(briefing_build: dict[str, Path]) -> None:
         "dcterms:conformsTo",
     ):
         assert props.get(key), key
-    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    summary = props["schema:accessibilitySummary"][0]
+    assert "EPUBCheck" in summary and "Ace by DAISY" in summary and "target-size" in summary
 
 
 def test_epub_text_matches_the_source_word_for_word(briefing_build: dict[str, Path]) -> None:

@@ -51,7 +51,7 @@ total_{n} = sum(row.tonnes for row in part_{n})
 
 
 @pytest.fixture(scope="module")
-def large_book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def large_book(tmp_path_factory: pytest.TempPathFactory, layout_once: None) -> dict[str, Path]:
     from mxpublish.build import build
 
     root = tmp_path_factory.mktemp("large") / "book"
@@ -98,3 +98,12 @@ def test_large_book_html_is_one_file(large_book: dict[str, Path]) -> None:
     html = large_book["html"].read_text(encoding="utf-8")
     assert html.count('<section class="chapter"') == SECTIONS
     assert html.count('<img src="data:image/png;base64,') == SECTIONS
+
+
+def test_large_book_conforms_in_every_pdf_variant(
+    large_book: dict[str, Path], tmp_path: Path
+) -> None:
+    """Laid out once (the large_book build), written and validated in each variant."""
+    from test_conformance import assert_conforms
+
+    assert_conforms(large_book["root"], tmp_path)

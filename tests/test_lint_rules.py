@@ -28,6 +28,10 @@ def _config(extra: str) -> str:
     return MINIMAL_CONFIG + extra
 
 
+_BIB_CONFIG = _config("bibliography: refs.json\n")
+_REFS = '[{"id": "smith", "type": "book", "title": "A Book", "issued": {"date-parts": [[2020]]}}]'
+
+
 #: rule id → (project files, a value of None deletes a default file; what `check` reports,
 #: as `file:line:col: CODE`; whether it is a release check).
 FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
@@ -111,11 +115,6 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         ["source/01-a.md:5: SECTION-H1"],
         False,
     ),
-    "LINK-BROKEN": (
-        {"source/01-a.md": _section("See [there](#nowhere).\n")},
-        ["source/01-a.md:5:13: LINK-BROKEN"],
-        False,
-    ),
     "IMAGE-ALT": (
         {
             "source/01-a.md": _section("Text.\n\n![](images/map.png)\n"),
@@ -142,6 +141,93 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
     "FOOTNOTE-BLOCK": (
         {"source/01-a.md": _section("Text[^1].\n\n[^1]: A note.\n\n    - an item\n")},
         ["source/01-a.md:9: FOOTNOTE-BLOCK"],
+        False,
+    ),
+    "COMMENT-UNCLOSED": (
+        {"source/01-a.md": _section("Text.\n\nA note <!-- held\n\nback -->\n")},
+        ["source/01-a.md:7: COMMENT-UNCLOSED"],
+        False,
+    ),
+    "CITATION-UNKNOWN": (
+        {
+            "source/publication.yaml": _BIB_CONFIG,
+            "source/refs.json": _REFS,
+            "source/01-a.md": _section("Text [@smtih].\n"),
+        },
+        ["source/01-a.md:5: CITATION-UNKNOWN"],
+        False,
+    ),
+    "CITATION-NO-BIBLIOGRAPHY": (
+        {"source/01-a.md": _section("Text [@smith].\n")},
+        ["source/01-a.md:5: CITATION-NO-BIBLIOGRAPHY"],
+        False,
+    ),
+    "BIBLIOGRAPHY-MISSING": (
+        {"source/publication.yaml": _BIB_CONFIG},
+        ["source/publication.yaml: BIBLIOGRAPHY-MISSING"],
+        False,
+    ),
+    "BIBLIOGRAPHY-SYNTAX": (
+        {"source/publication.yaml": _BIB_CONFIG, "source/refs.json": '[{"id": "a",}]'},
+        ["source/refs.json:1:13: BIBLIOGRAPHY-SYNTAX"],
+        False,
+    ),
+    "BIBLIOGRAPHY-TYPE": (
+        {"source/publication.yaml": _config("bibliography: refs.txt\n"), "source/refs.txt": ""},
+        ["source/refs.txt: BIBLIOGRAPHY-TYPE"],
+        False,
+    ),
+    "BIBLIOGRAPHY-DUPLICATE": (
+        {
+            "source/publication.yaml": _config("bibliography: [refs.json, more.json]\n"),
+            "source/refs.json": _REFS,
+            "source/more.json": _REFS,
+        },
+        ["source/more.json:1: BIBLIOGRAPHY-DUPLICATE"],
+        False,
+    ),
+    "CSL-UNKNOWN": (
+        {
+            "source/publication.yaml": _BIB_CONFIG + "csl: chicago-nonsense\n",
+            "source/refs.json": _REFS,
+        },
+        ["source/publication.yaml: CSL-UNKNOWN"],
+        False,
+    ),
+    "CSL-MISSING": (
+        {"source/publication.yaml": _BIB_CONFIG + "csl: house.csl\n", "source/refs.json": _REFS},
+        ["source/publication.yaml: CSL-MISSING"],
+        False,
+    ),
+    "CROSSREF-UNKNOWN": (
+        {"source/01-a.md": _section("See @fig-nowhere.\n")},
+        ["source/01-a.md:5: CROSSREF-UNKNOWN"],
+        False,
+    ),
+    "ID-DUPLICATE-EQUATION": (
+        {"source/01-a.md": _section("$$x$$ {#eq-a}\n\n$$y$$ {#eq-a}\n")},
+        ["source/01-a.md:7: ID-DUPLICATE-EQUATION"],
+        False,
+    ),
+    "MATH-SYNTAX": (
+        {"source/01-a.md": _section("Bad $\\frac{a$ math.\n")},
+        ["source/01-a.md:5: MATH-SYNTAX"],
+        False,
+    ),
+    "REFERENCES-TWICE": (
+        {
+            "source/publication.yaml": _BIB_CONFIG,
+            "source/refs.json": _REFS,
+            "source/01-a.md": _section(
+                "Text [@smith].\n\n::: references\n:::\n\n::: references\n:::\n"
+            ),
+        },
+        ["source/01-a.md:10: REFERENCES-TWICE"],
+        False,
+    ),
+    "LINK-BROKEN": (
+        {"source/01-a.md": _section("See [there](#nowhere).\n")},
+        ["source/01-a.md:5:13: LINK-BROKEN"],
         False,
     ),
     "TEXT-MIDSENTENCE": (
@@ -215,6 +301,16 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         {"source/01-a.md": _section("Text.\n", front="title: A\nstatus:  draft")},
         ["source/01-a.md:3:10: STATUS-NOT-FINAL"],
         True,
+    ),
+    "HTML-COMMENT": (
+        {"source/01-a.md": _section("Text.<!-- aside -->\n\n<!--\nheld back\n-->\n")},
+        ["source/01-a.md:5: HTML-COMMENT", "source/01-a.md:7: HTML-COMMENT"],
+        False,
+    ),
+    "BIBLIOGRAPHY-UNCITED": (
+        {"source/publication.yaml": _BIB_CONFIG, "source/refs.json": _REFS},
+        ["source/refs.json:1: BIBLIOGRAPHY-UNCITED"],
+        False,
     ),
     "CHECK-IGNORE-UNKNOWN": (
         {"source/publication.yaml": _config("check:\n  ignore: [PARAGRAPH-LOGN]\n")},

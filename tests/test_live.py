@@ -274,3 +274,18 @@ def test_watch_command_rebuilds_on_change(project: Path, tmp_path: Path) -> None
     finally:
         watcher.stop()
     assert "stopped" in watcher.wait_for("stopped")
+
+
+def test_served_page_is_the_built_html_edition_source_date_epoch_included(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve makes its page through the build's own steps: with SOURCE_DATE_EPOCH set, the
+    page (before its reload script) is the built HTML file, byte for byte."""
+    from mxpublish.authoring.serve import preview_html
+    from mxpublish.build import BuildOptions, build
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    built = build(project, ["html"], tmp_path / "out", paper="a4").outputs[0].path.read_bytes()
+    page = preview_html(project, BuildOptions(paper="a4"))
+    assert b'content="2023-11-14T22:13:20' in page  # the epoch, not the publication date
+    assert page == built

@@ -45,7 +45,7 @@ def _render(markdown: str) -> str:
         ("<form action='http://x/'><input name=a>field</form>", "field"),
         ("a&nbsp;b<br>c", "<p>a\u00a0b<br />c</p>"),
         ("text <div>block</div> more", "<p>text block more</p>"),
-        ("<!-- comment --> kept", "kept"),
+        ("<!-- comment --> kept", "<p>kept</p>"),  # the text after a comment: a paragraph
         ("unclosed <b>bold", "<p>unclosed <b>bold</b></p>"),
         ("stray </i> close", "<p>stray  close</p>"),
     ],

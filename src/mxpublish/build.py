@@ -30,7 +30,7 @@ from mxpublish.editions import (
     MEDIUM_STYLESHEETS,
     PDF,
 )
-from mxpublish.errors import Diagnostic, UsageError, error, warning
+from mxpublish.errors import Diagnostic, Severity, UsageError, error, warning
 from mxpublish.model import PageStart, Publication
 from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
@@ -246,6 +246,9 @@ def execute(
         publication = with_paper(publication, options.paper)
         cache = BuildCache(plan.project.root, target)
         built, diagnostics = _render_stale(plan, publication, stages, cache)
+        # Loading's warnings (broken links) first; its infos (comments) are `check`'s to list.
+        loaded = [d for d in publication.diagnostics if d.severity is not Severity.INFO]
+        diagnostics = [*loaded, *diagnostics]
         for name, outputs in built.items():
             done[name] = outputs
             cache.record(
@@ -259,19 +262,6 @@ def execute(
         results.append(_write_checksums(target, results))
     stages.finish()
     return BuildResult(tuple(results), tuple(diagnostics))
-
-
-def preview_html(project_dir: Path | str, options: BuildOptions | None = None) -> bytes:
-    """The HTML edition in memory, made as ``build`` makes it (the same load, paper and
-    timestamp, ``SOURCE_DATE_EPOCH`` included): what ``serve`` shows."""
-    from mxpublish.assemble.documents import environment
-    from mxpublish.render.html import html_edition
-
-    options = (options or BuildOptions()).checked()
-    project, publication = load(project_dir)
-    modified = build_time(publication)
-    publication = with_paper(publication, options.paper)
-    return html_edition(project, publication, environment(project), modified)
 
 
 def with_paper(publication: Publication, paper: str | None) -> Publication:
@@ -302,6 +292,7 @@ def _write(target: Path, product: str, name: str, data: bytes, pages: int | None
 #: What forked workers render from: set before the pool forks, so the publication and the
 #: Jinja2 environment are shared with them rather than pickled or made again.
 _SHARED: dict[str, Any] = {}
+_SHARED_KEYS = ("project", "publication", "env", "modified")
 
 
 def _render_stale(
@@ -403,10 +394,7 @@ def _print_job(options: BuildOptions, *, write: bool) -> Any:
     from mxpublish.render.pdf import print_edition
 
     return print_edition(
-        _SHARED["project"],
-        _SHARED["publication"],
-        _SHARED["env"],
-        _SHARED["modified"],
+        *(_SHARED[k] for k in _SHARED_KEYS),
         variant=options.pdf_variant,
         print_marks=options.print_marks,
         write=write,
@@ -417,15 +405,12 @@ def _epub_job(page_starts: tuple[PageStart, ...]) -> bytes:
     """The EPUB as bytes; runs in this process or a forked worker (it returns bytes)."""
     from mxpublish.render.epub import epub_edition
 
-    shared = _SHARED
-    return epub_edition(
-        shared["project"], shared["publication"], shared["env"], page_starts, shared["modified"]
-    )
+    project, publication, env, modified = (_SHARED[k] for k in _SHARED_KEYS)
+    return epub_edition(project, publication, env, page_starts, modified)
 
 
 def _html_job() -> bytes:
     """The HTML edition as bytes; runs in this process or a forked worker."""
     from mxpublish.render.html import html_edition
 
-    shared = _SHARED
-    return html_edition(shared["project"], shared["publication"], shared["env"], shared["modified"])
+    return html_edition(*(_SHARED[k] for k in _SHARED_KEYS))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from mxpublish.assemble.documents import environment, stylesheet
@@ -36,6 +37,12 @@ from mxpublish.rules import (
 )
 from mxpublish.source.metadata import ConfigFile
 from mxpublish.source.sections import load_publication
+
+
+def _loaded(publication: Publication, code: str) -> Iterator[Diagnostic]:
+    """What loading the sources found under ``code`` (it does not stop a build)."""
+    return (d for d in publication.diagnostics if d.code == code)
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -118,6 +125,18 @@ RULES: tuple[Rule, ...] = (
         release=True,
     ),
     Rule(
+        "HTML-COMMENT",
+        Severity.INFO,
+        "an HTML comment, which no edition prints: listed so the author sees what is held back",
+        lambda publication, rule: _loaded(publication, rule.id),
+    ),
+    Rule(
+        "BIBLIOGRAPHY-UNCITED",
+        Severity.INFO,
+        "a bibliography entry is never cited (so the references leave it out)",
+        lambda publication, rule: _loaded(publication, rule.id),
+    ),
+    Rule(
         "CHECK-IGNORE-UNKNOWN",
         Severity.WARNING,
         "publication.yaml's `check:` ignores a rule id that does not exist",
@@ -145,13 +164,33 @@ SOURCE_RULES: tuple[Rule, ...] = tuple(
         ("SECTION-ID-DUPLICATE", "two sections have the same id"),
         ("SECTION-EMPTY", "a section has no text"),
         ("SECTION-H1", "a `#` heading inside a section (the title is the front matter's)"),
-        ("LINK-BROKEN", "a link to a missing section or anchor"),
         ("IMAGE-ALT", "an image has no alt text"),
         ("IMAGE-MISSING", "an image file is not in the project"),
         ("IMAGE-TYPE", "an image is not PNG, JPEG, GIF or SVG, or its content is not its type"),
         ("IMAGE-REMOTE", "an image is a URL: builds never use the network"),
         ("FOOTNOTE-BLOCK", "a footnote holds a list, table, code or quotation"),
+        ("COMMENT-UNCLOSED", "an HTML comment `<!--` is not closed where it must be"),
+        ("CITATION-UNKNOWN", "a citation's key is not in the bibliography (“did you mean”)"),
+        ("CITATION-NO-BIBLIOGRAPHY", "`[@key]` is written but no bibliography is named"),
+        ("BIBLIOGRAPHY-MISSING", "a `bibliography:` file is not in the project"),
+        ("BIBLIOGRAPHY-SYNTAX", "a bibliography file is not valid CSL-JSON or BibTeX"),
+        ("BIBLIOGRAPHY-TYPE", "a bibliography file is neither .json (CSL-JSON) nor .bib"),
+        ("BIBLIOGRAPHY-DUPLICATE", "two bibliography entries share a key"),
+        ("CSL-UNKNOWN", "`csl:` names no known style"),
+        ("CSL-MISSING", "`csl:` names a .csl file that is not in the project"),
+        ("CROSSREF-UNKNOWN", "`@fig-x`, `@tbl-x`, `@sec-x` or `@eq-x` points at no such target"),
+        ("ID-DUPLICATE-EQUATION", "two equations share an `{#eq-…}` id"),
+        ("MATH-SYNTAX", "TeX math that cannot be converted"),
+        ("REFERENCES-TWICE", "more than one `::: references` block"),
     )
+)
+#: Found while loading too, but no reason to stop a draft: a release refuses it.
+SOURCE_RULES += (
+    Rule(
+        "LINK-BROKEN",
+        Severity.WARNING,
+        "a link to a missing section or anchor, printed as plain text (an error in a release)",
+    ),
 )
 
 
@@ -196,7 +235,8 @@ def _settings_problems(publication: Publication) -> Iterator[Diagnostic]:
 def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]:
     """Every rule's findings, in file order, less those publication.yaml ignores.
 
-    ``release`` adds the rules that only apply to a release build (STATUS-NOT-FINAL).
+    ``release`` adds the rules that only apply to a release build (STATUS-NOT-FINAL) and
+    makes a broken link an error.
     """
     found: list[Diagnostic] = []
     for rule in RULES:
@@ -204,6 +244,8 @@ def lint(publication: Publication, *, release: bool = False) -> list[Diagnostic]
             found.extend(rule.check(publication, rule))
     found = [d for d in found if not _ignored(d, publication)]
     found.extend(_settings_problems(publication))
+    for link in _loaded(publication, "LINK-BROKEN"):  # not ignorable: a release refuses them
+        found.append(replace(link, severity=Severity.ERROR) if release else link)
     return sorted(found, key=Diagnostic.sort_key)
 
 

@@ -110,7 +110,8 @@ _OUTPUT = click.option(
 _PDF_VARIANT = click.option(
     "--pdf-variant",
     type=click.Choice(PDF_VARIANTS),
-    help=f"Tagged PDF/UA-1, archival PDF/A-3u, or a plain PDF.  [default: {DEFAULT_PDF_VARIANT}]",
+    help="Tagged PDF/UA-1 (+a-2a: also PDF/A-2a), archival PDF/A (untagged), or a plain PDF."
+    f"  [default: {DEFAULT_PDF_VARIANT}]",
 )
 _PAPER = click.option(
     "--paper",
@@ -172,6 +173,7 @@ def _settings(project_dir: Path, **cli: Any) -> Any:
 @click.option(
     "--no-cache", is_flag=True, help="Rebuild every output, even those whose inputs did not change."
 )
+@click.option("--verify", "then_verify", is_flag=True, help="Then run `mxpublish verify` on them.")
 @_verbosity
 def build(
     project_dir: Path,
@@ -184,10 +186,15 @@ def build(
     booklet: bool,
     jobs: int,
     no_cache: bool,
+    then_verify: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Build the publication in PROJECT_DIR (default: the current directory)."""
+    if then_verify:
+        from mxpublish.verify.validators import require_tools
+
+        require_tools()  # before a long build, not after it
     from mxpublish.build import build as run_build
 
     settings = _settings(
@@ -217,6 +224,53 @@ def build(
         reporter.close()
     _echo_diagnostics(result.diagnostics)
     reporter.outputs(result.outputs)
+    if then_verify:
+        from mxpublish.verify import verify_outputs
+
+        paths = {o.format: o.path for o in result.outputs if o.format in ("pdf", "epub", "html")}
+        _finish_verify(verify_outputs(project_dir, paths), as_json=False)
+
+
+def _finish_verify(report: Any, as_json: bool) -> None:
+    """Print a verify report (JSON on stdout, or the summary); exit 1 when a check failed."""
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.summary():
+            click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command("verify")
+@_PAPER
+@_PDF_VARIANT
+@_OUTPUT
+@_PROJECT
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 8), default=1, help="Build processes.")
+def verify_command(
+    project_dir: Path,
+    out_dir: Path | None,
+    pdf_variant: str | None,
+    paper: str | None,
+    as_json: bool,
+    jobs: int,
+) -> None:
+    """Build every format (unchanged outputs are reused) and check them with independent
+    validators: EPUBCheck, Ace by DAISY (if installed), page (PDF/UA, PDF/A), text retention
+    against the source, page list against the PDF, fonts. Exits 1 if any check fails."""
+    from mxpublish.verify import verify
+
+    settings = _settings(project_dir, output=out_dir, pdf_variant=pdf_variant, paper=paper)
+    report = verify(
+        project_dir,
+        settings.output,
+        pdf_variant=settings["pdf_variant"],
+        paper=settings["paper"],
+        jobs=jobs,
+    )
+    _finish_verify(report, as_json)
 
 
 @main.command()

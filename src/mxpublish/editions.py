@@ -15,8 +15,17 @@ from dataclasses import dataclass
 PRINT_PASS = "print"
 SCREEN_PASS = "screen"
 
-#: What ``--pdf-variant`` accepts; the first is the default everywhere.
-PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3u", "none")
+#: What ``--pdf-variant`` accepts; the first is the default everywhere. Each passes an
+#: independent validator (``mxpublish verify``) for every conformance it claims:
+VARIANT_PROFILES: dict[str, tuple[str, ...]] = {
+    "pdf/ua-1": ("ua1",),
+    "pdf/ua-1+a-2a": ("ua1", "2a"),  # tagged and archival: PDF/A-2a + PDF/UA's identifier
+    "pdf/a-2b": ("2b",),
+    "pdf/a-2u": ("2u",),
+    "pdf/a-3u": ("3u",),
+    "none": (),
+}
+PDF_VARIANTS = tuple(VARIANT_PROFILES)
 DEFAULT_PDF_VARIANT = PDF_VARIANTS[0]
 
 

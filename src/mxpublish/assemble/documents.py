@@ -78,7 +78,7 @@ def stylesheet(project: Project, medium: str) -> str:
     if medium not in MEDIA:
         raise ValueError(f"unknown medium {medium!r}")
     parts = []
-    for name in ("base.css", "code.css", f"{medium}.css", "custom.css"):
+    for name in ("base.css", "code.css", "apparatus.css", f"{medium}.css", "custom.css"):
         own = project.styles_dir / name
         _refuse_links_out(project, own)
         if own.is_file():

@@ -20,6 +20,7 @@ SCAFFOLD = resources.files("mxpublish").joinpath("theme", "scaffold")
 FILES = {
     "source/01-introduction.md": "source/01-introduction.md",
     "source/02-background.md": "source/02-background.md",
+    "source/references.bib": "source/references.bib",
     "styles/custom.css": "styles/custom.css",
     "gitignore": ".gitignore",
 }
@@ -64,12 +65,14 @@ def create_project(
         "slug": slugify(title),
         "description": "One or two sentences that say what this publication is about.",
         "paper": "letter",
+        "bibliography": ["references.bib"],
     }
     if template == "book":
         metadata["authors"] = ["Author Name"]
         metadata["subtitle"] = "A subtitle, or delete this line"
         metadata["description"] = "One or two sentences that say what this book is about."
         metadata["rights"] = f"© {(today or dt.date.today()).year} Author Name"
+        del metadata["bibliography"]
     text = "# Publication metadata; see the mxpublish README for every key.\n" + yaml.safe_dump(
         metadata, sort_keys=False, allow_unicode=True
     )

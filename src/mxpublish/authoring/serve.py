@@ -15,10 +15,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from mxpublish.assemble.documents import environment
 from mxpublish.authoring.watch import Rebuild, affected_formats, changes
-from mxpublish.build import BuildOptions, preview_html
+from mxpublish.build import BuildOptions, build_time, load, with_paper
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
+from mxpublish.render.html import html_edition
 
 EVENTS_PATH = "/__mxpublish/events"
 _KEEPALIVE_SECONDS = 10.0
@@ -204,3 +206,13 @@ def serve(
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def preview_html(project_dir: Path | str, options: BuildOptions | None = None) -> bytes:
+    """The HTML edition in memory, made as ``build`` makes it (the same load, paper and
+    timestamp, ``SOURCE_DATE_EPOCH`` included): what ``serve`` shows."""
+    options = (options or BuildOptions()).checked()
+    project, publication = load(project_dir)
+    modified = build_time(publication)
+    publication = with_paper(publication, options.paper)
+    return html_edition(project, publication, environment(project), modified)

@@ -8,7 +8,7 @@ import datetime as dt
 import jinja2
 
 from mxpublish.assemble.coverage import embeds
-from mxpublish.assemble.documents import document_html, stylesheet
+from mxpublish.assemble.documents import document_html, stylesheet, with_image_sources
 from mxpublish.assemble.fonts import font_face_css, subset, subset_format
 from mxpublish.assemble.images import for_screen
 from mxpublish.editions import HTML
@@ -39,28 +39,28 @@ def render_html(document: str) -> bytes:
     return document.encode("utf-8")
 
 
+#: Where the stylesheet goes: noncharacters, refused in source text, so never in a section.
+_CSS_MARK = "\ufdd0mxpublish-css\ufdd1"
+
+
 def html_edition(
     project: Project,
     publication: Publication,
     env: jinja2.Environment,
     modified: dt.datetime | None = None,
 ) -> bytes:
-    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``."""
-    draft = document_html(
-        publication, env, HTML.medium, toc_depth=HTML.toc_depth, modified=modified
+    """The single-file HTML edition as bytes, written by ``build`` and served by ``serve``.
+
+    The document is rendered once, with a mark where its stylesheet goes: the fonts are
+    subset to the text without it, then the stylesheet takes the mark's place."""
+    page = document_html(
+        publication, env, HTML.medium, css=_CSS_MARK, toc_depth=HTML.toc_depth, modified=modified
     )
-    css = inline_fonts_css(draft) + stylesheet(project, HTML.medium)
+    parts = page.split(_CSS_MARK)  # one mark, unless a project template moved {{ css }}
+    css = inline_fonts_css("".join(parts)) + stylesheet(project, HTML.medium)
     images = {
         a: data_uri(a.media_type, for_screen(read_asset(project.root, a), a.media_type))
         for a in publication.assets
     }
-    document = document_html(
-        publication,
-        env,
-        HTML.medium,
-        css=css,
-        toc_depth=HTML.toc_depth,
-        modified=modified,
-        image_url=images.__getitem__,
-    )
+    document = with_image_sources(css.join(parts), images.__getitem__, publication.assets)
     return render_html(document)

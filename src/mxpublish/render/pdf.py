@@ -17,6 +17,7 @@ from mxpublish.editions import DEFAULT_PDF_VARIANT, PDF, PDF_VARIANTS
 from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
 from mxpublish.project import Project
+from mxpublish.render.conformance import PDFA_CSS, is_pdfa, write_conforming
 
 if TYPE_CHECKING:
     import jinja2
@@ -40,7 +41,9 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
     """Where each laid-out page begins: the first text drawn in its page area.
 
     Text in margin boxes, generated content (``::before``, markers, leaders) and footnotes is
-    not counted, since the EPUB has none of it in the same place. WeasyPrint has no public
+    not counted, since the EPUB has none of it in the same place; nor is a table header or
+    footer repeated on a later page (the EPUB has it once, where the table starts).
+    WeasyPrint has no public
     API for the boxes of a laid-out page, so this reads ``Page._page_box``: pyproject.toml
     bounds WeasyPrint above and tests/test_render_pdf.py fails if the attribute goes.
     """
@@ -51,6 +54,14 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
     root = document.pages[0]._page_box.children[0].element
     parents = {child: parent for parent in root.iter() for child in parent}
     block_index = _block_index(root)
+    repeating = {
+        element
+        for group in root.iter()
+        if _local(group.tag) in ("thead", "tfoot")
+        for element in group.iter()
+        if element in block_index
+    }
+    first_page: dict[Any, int] = {}
     starts: list[PageStart] = []
     seen: dict[Any, int] = {}
     for number, page in enumerate(document.pages, 1):
@@ -61,6 +72,8 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
             region, block = _locate(box.element, parents, block_index)
             if region in ("other", "footnote"):
                 continue
+            if block in repeating and first_page.setdefault(block, number) < number:
+                continue  # a header row repeated at the top of this page
             count = sum(ch.isalnum() for ch in box.text)
             if first is None:
                 if region == "section" and block is not None:
@@ -257,6 +270,8 @@ def render_pdf(
                 hint="choose one of " + ", ".join(PDF_VARIANTS),
             )
         )
+    if is_pdfa(variant):
+        css += PDFA_CSS
     fetcher = _fetcher_class()([publication.root, *roots])
     base_url = publication.root.as_uri() + "/"
     with _captured_logs() as records:
@@ -289,10 +304,7 @@ def render_pdf(
             identifier = hashlib.sha256(
                 (publication.metadata.identifier + html + css).encode()
             ).hexdigest()[:32]
-            options: dict[str, object] = {"pdf_identifier": identifier.encode()}
-            if variant != "none":
-                options["pdf_variant"] = variant
-            data = document.write_pdf(**options) if write else b""
+            data = write_conforming(document, variant, identifier.encode()) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)

@@ -25,8 +25,13 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from mxpublish.source.citations import citations_plugin
+from mxpublish.source.comments import use_comments
 from mxpublish.source.constructs import use_constructs
+from mxpublish.source.headings import use_headings
 from mxpublish.source.highlight import highlight_code
+from mxpublish.source.links import use_links
+from mxpublish.source.math import math_plugin
 from mxpublish.source.sanitize import MARKDOWN_ATTRIBUTES, SanitizingRenderer
 
 #: Fenced ``::: name`` containers and the label a reader (or screen reader) sees for each.
@@ -70,6 +75,11 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
         md.use(container_plugin, name, render=_callout_renderer(name, label))
     md.use(container_plugin, "lines", render=_line_block_renderer)
     use_constructs(md)
+    use_comments(md)
+    use_headings(md)
+    use_links(md)
+    md.use(citations_plugin)
+    md.use(math_plugin)
     md.add_render_rule("code_block", _indented_code)
     return md
 

@@ -12,12 +12,14 @@ from typing import Any
 
 from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
 from mxpublish.model import (
+    FIGURE_LISTS,
     FOOTNOTE_NUMBERINGS,
     LANGUAGE_RE,
     PAPER_SIZES,
     PRINT_URLS,
     LintSettings,
     Metadata,
+    Revision,
 )
 from mxpublish.project import Project
 from mxpublish.source.schema import Field, decode_text, load_yaml_mapping, validate_mapping
@@ -42,6 +44,13 @@ PUBLICATION_SCHEMA: Mapping[str, Field] = {
     "print_urls": Field("choice", choices=PRINT_URLS),
     "figure_numbers": Field("flag"),
     "allow_html": Field("flag"),
+    "bibliography": Field("list"),
+    "csl": Field("text"),
+    "version": Field("text"),
+    "updated": Field("date"),
+    "revisions": Field("records"),
+    "suggested_citation": Field("flag"),
+    "lists": Field("list"),
     "check": Field("mapping"),
     "build": Field("mapping"),
     "serve": Field("mapping"),
@@ -140,8 +149,14 @@ def load_metadata(project: Project, config: ConfigFile | None = None) -> Metadat
     problems = _problems(data, lines, file)
     lint, lint_problems = _lint_settings(data.get("check"), file, lines.get("check"))
     problems += lint_problems
+    revisions, revision_problems = _revisions(data.get("revisions"), file, lines.get("revisions"))
+    problems += revision_problems
+    for name in _as_list(data.get("lists")):
+        if name not in FIGURE_LISTS:
+            message = f"`lists` may hold {' and '.join(FIGURE_LISTS)}, not {name!r}"
+            problems.append(error("SCHEMA-VALUE", message, file, lines.get("lists")))
     raise_if_errors(problems)
-    return _metadata(data, lint)
+    return _metadata(data, lint, revisions)
 
 
 def _problems(data: dict[str, Any], lines: dict[str, int], file: str) -> list[Diagnostic]:
@@ -178,7 +193,9 @@ def _problems(data: dict[str, Any], lines: dict[str, int], file: str) -> list[Di
     return problems
 
 
-def _metadata(data: dict[str, Any], lint: LintSettings) -> Metadata:
+def _metadata(
+    data: dict[str, Any], lint: LintSettings, revisions: tuple[Revision, ...] = ()
+) -> Metadata:
     """The validated mapping as a Metadata record, defaults filled in."""
     title = str(data["title"]).strip()
     return Metadata(
@@ -202,7 +219,48 @@ def _metadata(data: dict[str, Any], lint: LintSettings) -> Metadata:
         print_urls=str(data.get("print_urls") or "footnote").lower(),
         figure_numbers=bool(data.get("figure_numbers")),
         allow_html=data.get("allow_html") is True,
+        bibliography=_as_list(data.get("bibliography")),
+        csl=_text(data.get("csl")),
+        version=_text(data.get("version")),
+        updated=_as_date(data["updated"]) if data.get("updated") else _latest(revisions, data),
+        revisions=revisions,
+        suggested_citation=data.get("suggested_citation") is True,
+        lists=_as_list(data.get("lists")),
     )
+
+
+def _latest(revisions: tuple[Revision, ...], data: dict[str, Any]) -> dt.date | None:
+    """Without ``updated:``, the latest revision after the publication date updates it."""
+    latest = max((r.date for r in revisions), default=None)
+    return latest if latest and latest > _as_date(data["date"]) else None
+
+
+def _revisions(
+    value: Any, file: str, line: int | None
+) -> tuple[tuple[Revision, ...], list[Diagnostic]]:
+    """``revisions:`` → Revision records, as written; each is a `date:` and a `note:`."""
+    if not isinstance(value, list):
+        return (), []
+    found, problems = [], []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        try:
+            date = _as_date(item.get("date"))
+        except (TypeError, ValueError):
+            message = "each revision needs `date: YYYY-MM-DD`"
+            problems.append(error("SCHEMA-VALUE", message, file, line))
+            continue
+        note = _text(item.get("note"))
+        unknown = sorted(set(map(str, item)) - {"date", "note"})
+        if not note or unknown:
+            message = "each revision is `date:` and `note:`" + (
+                f", not {', '.join(unknown)}" if unknown else ""
+            )
+            problems.append(error("SCHEMA-VALUE", message, file, line))
+            continue
+        found.append(Revision(date, note))
+    return tuple(found), problems
 
 
 def _lint_settings(

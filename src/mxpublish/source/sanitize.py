@@ -137,11 +137,19 @@ class SanitizingRenderer(RendererHTML):
         self._block = _cleaner(BLOCK_TAGS)
 
     def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
-        env["_lines"] = {id(t.children): t.map[0] + 1 for t in tokens if t.children and t.map}
+        # render() is re-entered for the body of a note set at its call (print): each call
+        # keeps the outer one's lines and puts them back when it returns.
+        outer = env.get("_lines")
+        lines = dict(outer or {})
+        lines.update({id(t.children): t.map[0] + 1 for t in tokens if t.children and t.map})
+        env["_lines"] = lines
         try:
             return super().render(tokens, options, env)
         finally:
-            del env["_lines"]
+            if outer is None:
+                env.pop("_lines", None)
+            else:
+                env["_lines"] = outer
 
     def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
         if not any(t.type == "html_inline" for t in tokens):

@@ -20,7 +20,7 @@ from mxpublish.errors import Diagnostic, SourceError, error
 class Field:
     """One key of a YAML mapping: its type check and whether it must be there."""
 
-    kind: str  # "text", "list", "date", "choice", "integer", "flag", "mapping"
+    kind: str  # "text", "list", "date", "choice", "integer", "flag", "mapping", "records"
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -264,6 +264,10 @@ def _type_problem(spec: Field, value: Any) -> str | None:
         )
     if spec.kind == "flag":
         return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if spec.kind == "records":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return "must be a list of `- date: YYYY-MM-DD` / `note: …` entries"
+        return None
     if spec.kind == "mapping":
         return None if isinstance(value, dict) else "must be a mapping of `key: value` lines"
     if spec.kind == "choice" and str(value).lower() not in spec.choices:

@@ -9,13 +9,25 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from mxpublish.errors import Diagnostic, SandboxError, SourceError, error, raise_if_errors
+from mxpublish.errors import (
+    Diagnostic,
+    SandboxError,
+    Severity,
+    SourceError,
+    error,
+    raise_if_errors,
+)
 from mxpublish.model import ID_RE, STATUSES, Asset, Metadata, Publication, Section
 from mxpublish.project import Project
-from mxpublish.source.anchors import SECTION_FILE_RE, Draft, assign_ids, resolve_links
+from mxpublish.source.anchors import SECTION_FILE_RE, Draft
+from mxpublish.source.apparatus import apply_apparatus, generated_sections
 from mxpublish.source.assets import collect_images
 from mxpublish.source.blocks import running_text, text_blocks
+from mxpublish.source.comments import comment_diagnostics
+from mxpublish.source.ids import assign_ids
+from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
+from mxpublish.source.math import MATH_TOKENS
 from mxpublish.source.metadata import ConfigFile, load_metadata
 from mxpublish.source.rendering import PRINT, SCREEN, RenderState, render_section
 from mxpublish.source.sanitize import check_attributes
@@ -53,9 +65,10 @@ def load_publication(
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     sections: tuple[Section, ...] = ()
+    notes: list[Diagnostic] = []
     md = md or create_parser(allow_html=metadata is not None and metadata.allow_html)
     try:
-        sections = load_sections(project, md, metadata)
+        sections = load_sections(project, md, metadata, notes)
     except SourceError as exc:
         problems.extend(exc.diagnostics)
     raise_if_errors(problems)
@@ -66,14 +79,19 @@ def load_publication(
         if isinstance(value := getattr(metadata, key), str)
     }
     metadata = replace(metadata, **typeset_fields)
-    return Publication(project.root, metadata, sections)
+    return Publication(project.root, metadata, sections, tuple(notes))
 
 
 def load_sections(
-    project: Project, md: MarkdownIt, metadata: Metadata | None = None
+    project: Project,
+    md: MarkdownIt,
+    metadata: Metadata | None = None,
+    notes: list[Diagnostic] | None = None,
 ) -> tuple[Section, ...]:
     """Parse, validate and render every ``source/NN-name.md`` in file-name order, for screen
-    and for print, numbering notes and captions as ``metadata`` says."""
+    and for print, numbering notes and captions as ``metadata`` says; the apparatus
+    (citations, math, cross-references) adds its generated sections. What does not stop a
+    build (broken links, comments held back, uncited works) is added to ``notes``."""
     problems: list[Diagnostic] = []
     paths = sorted(p for p in project.source_dir.glob("*.md"))
     if not paths:
@@ -121,11 +139,21 @@ def load_sections(
     problems.extend(assign_ids(drafts))
     problems.extend(resolve_links(drafts, frozenset(failed)))
     raise_if_errors(sorted(problems, key=Diagnostic.sort_key))
+    apparatus = apply_apparatus(project, metadata, drafts)
+    raise_if_errors(sorted(apparatus.problems, key=Diagnostic.sort_key))
+    if notes is not None:
+        found = [d for d in problems if d.severity is not Severity.ERROR]
+        found.extend(note for draft in drafts for note in draft.notes)
+        found.extend(apparatus.notices)
+        notes.extend(sorted(found, key=Diagnostic.sort_key))
     screen, paper = _render_states(metadata)
+    if apparatus.numbering.captions_referenced:  # "see Figure 2" needs "Figure 2." printed
+        screen.figure_numbers = paper.figure_numbers = True
     sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
     problems.extend(_rendered_problems(project, drafts, sections))
     raise_if_errors(problems)
-    return sections
+    before, after = generated_sections(metadata, sections, apparatus) if metadata else ((), ())
+    return before + sections + after
 
 
 def _rendered_problems(
@@ -242,6 +270,8 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
         )
     assets, body_problems = _body_problems(tokens, env, front_token, file, project)
     problems.extend(body_problems)
+    comments = comment_diagnostics(env, file)
+    problems.extend(comments)
     raise_if_errors(problems)
     written = tuple(text.removesuffix("\n").split("\n"))
     return Draft(
@@ -252,6 +282,7 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
         tokens=tokens,
         assets=assets,
         lines=written,
+        notes=[d for d in comments if d.severity is not Severity.ERROR],
     )
 
 
@@ -284,7 +315,9 @@ def _body_problems(
     if (
         not nesting
         and not any(t.type == "inline" and t.content.strip() for t in tokens)
-        and not any(t.type in ("fence", "code_block", "hr", "html_block") for t in tokens)
+        and not any(
+            t.type in ("fence", "code_block", "hr", "html_block", *MATH_TOKENS) for t in tokens
+        )
     ):
         end = front_token.map[1] if front_token.map else 1
         problems.append(error("SECTION-EMPTY", "section has no text", file, end))

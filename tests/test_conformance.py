@@ -1,0 +1,71 @@
+"""PDF conformance proven by an independent validator: every variant of the briefing, the
+constructs project and a 200-section book passes `page` with no failed rule."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import page
+import pytest
+
+from helpers import REPO
+from mxpublish.build import build
+from mxpublish.editions import PDF_VARIANTS, VARIANT_PROFILES
+
+pytestmark = pytest.mark.slow
+VARIANTS = [v for v in PDF_VARIANTS if v != "none"]
+CONSTRUCTS = REPO / "tests" / "projects" / "constructs"
+
+
+def failed_rules(pdf: Path, profile: str) -> list[str]:
+    report = page.validate_pdf(pdf, profile=profile)
+    assert report.rules.total > 0
+    return sorted({f"{f.rule_id}: {f.message}" for f in report.failures})
+
+
+def assert_conforms(root: Path, out: Path) -> None:
+    """Build the PDF of ``root`` in every variant; each passes every profile it claims."""
+    for variant in VARIANTS:
+        pdf = build(root, ["pdf"], out / variant.replace("/", "-"), pdf_variant=variant)
+        path = pdf.outputs[0].path
+        for profile in VARIANT_PROFILES[variant]:
+            assert failed_rules(path, profile) == [], (variant, profile)
+
+
+@pytest.fixture(scope="module")
+def briefing_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("briefing-variants")
+    for name in ("source", "styles"):
+        if (REPO / name).exists():
+            shutil.copytree(REPO / name, root / name)
+    return root
+
+
+def test_every_variant_of_the_briefing_conforms(
+    briefing_root: Path, tmp_path: Path, layout_once: None
+) -> None:
+    assert_conforms(briefing_root, tmp_path)
+
+
+def test_every_variant_of_the_constructs_project_conforms(
+    tmp_path: Path, layout_once: None
+) -> None:
+    root = tmp_path / "constructs"
+    shutil.copytree(CONSTRUCTS, root, ignore=shutil.ignore_patterns(".mxpublish-cache"))
+    assert_conforms(root, tmp_path / "out")
+
+
+def test_each_variant_declares_what_it_claims(
+    briefing_root: Path, tmp_path: Path, layout_once: None
+) -> None:
+    """The XMP names exactly the claimed conformances, so a validator checks the right ones."""
+    from mxpublish.verify.validators import declared_profiles
+
+    for variant in PDF_VARIANTS:
+        path = (
+            build(briefing_root, ["pdf"], tmp_path / variant.replace("/", "-"), pdf_variant=variant)
+            .outputs[0]
+            .path
+        )
+        assert declared_profiles(path) == list(VARIANT_PROFILES[variant]), variant
