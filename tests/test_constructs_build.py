@@ -307,7 +307,9 @@ def test_pdf_external_links_are_clickable_and_printed(
 
 def test_pdf_fonts_are_the_source_families_embedded(built: dict[str, Path]) -> None:
     fonts = pdf_font_names(built["pdf"])
-    assert fonts and all(f.startswith(("Source-Serif-Pro", "Source-Sans-Pro")) for f in fonts)
+    families = ("Source-Serif-Pro", "Source-Sans-Pro", "Source-Code-Pro")
+    assert fonts and all(f.startswith(families) for f in fonts), fonts
+    assert any(f.startswith("Source-Code-Pro") for f in fonts)  # code is set as code
 
 
 # --- HTML and reproducibility ----------------------------------------------------------------

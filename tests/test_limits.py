@@ -170,9 +170,12 @@ def test_long_words_and_deep_nesting_stay_inside_the_text_block_in_the_pdf(
     root = make_project({"source/01-a.md": f"---\ntitle: Long\n---\n\n{text}"})
     _build_in_subprocess(root, "pdf")
     pdf = root / "build" / f"{SLUG}.pdf"
-    text_width = (8.5 - 2 * 1.45) * 72  # Letter minus print.css's left and right margins
+    # Each page's width minus print.css's left and right margins (a table too wide for a
+    # Letter page is set on a landscape one).
+    text_widths = [float(p.mediabox.width) - 2 * 1.45 * 72 for p in PdfReader(pdf).pages]
     extents = pdf_text_extents(pdf)
-    assert extents and all(width <= text_width + 0.5 for width in extents), extents
+    assert extents and len(extents) == len(text_widths)
+    assert all(w <= width + 0.5 for w, width in zip(extents, text_widths, strict=True)), extents
     everything = letters("".join(page.extract_text() for page in PdfReader(pdf).pages))
     for needed in [LONG_WORD, LONG_URL, "short", "The end"]:
         assert letters(needed) in everything, needed

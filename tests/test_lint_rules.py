@@ -292,6 +292,11 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         ["source/01-a.md:5:6: WHITESPACE-TRAILING"],
         False,
     ),
+    "GLYPH-MISSING": (  # Greek, arrows, maths and emoji are drawn; Chinese is not shipped
+        {"source/01-a.md": _section("Ωμέγα → ∀ 😀 fine.\n\nThe word 漢字 and 漢 again.\n")},
+        ["source/01-a.md:7:10: GLYPH-MISSING", "source/01-a.md:7:11: GLYPH-MISSING"],
+        False,
+    ),
     "STATUS-NOT-FINAL": (
         {"source/01-a.md": _section("Text.\n", front="title: A\nstatus:  draft")},
         ["source/01-a.md:3:10: STATUS-NOT-FINAL"],

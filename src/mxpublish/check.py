@@ -22,6 +22,7 @@ from mxpublish.project import find_project
 from mxpublish.rules import (
     Rule,
     check_duplicate_ids,
+    check_glyphs,
     check_heading_jumps,
     check_incomplete,
     check_long_paragraphs,
@@ -109,6 +110,12 @@ RULES: tuple[Rule, ...] = (
         Severity.WARNING,
         "a line ends with spaces or tabs",
         check_trailing_whitespace,
+    ),
+    Rule(
+        "GLYPH-MISSING",
+        Severity.WARNING,
+        "a character that no embedded font draws (it would print as a box)",
+        check_glyphs,
     ),
     Rule(
         "STATUS-NOT-FINAL",

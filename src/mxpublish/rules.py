@@ -4,6 +4,7 @@ declares each one (the registry, in check.py, pairs them)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -290,3 +291,20 @@ def check_status(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
             line=line,
             col=col,
         )
+
+
+def check_glyphs(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
+    """Characters no shipped face draws (coverage.py decides), once per section."""
+    from mxpublish.assemble.coverage import missing_glyphs
+
+    for section in publication.sections:
+        for char, line, col in missing_glyphs(section.lines):
+            name = unicodedata.name(char, "unnamed")
+            yield rule.diagnostic(
+                f"no shipped font has {char} (U+{ord(char):04X} {name}): it would print as a "
+                "box or in the reader's system font",
+                section,
+                hint="use another character, or an image for it",
+                line=line,
+                col=col,
+            )

@@ -44,6 +44,28 @@ class EpubResource:
     properties: tuple[str, ...] = ()
 
 
+def font_resources(text: str) -> tuple[str, list[EpubResource]]:
+    """The ``@font-face`` rules (URLs relative to ``styles/``) and the font files for an EPUB
+    whose documents are ``text``: each face subset to what it draws, fallbacks only if
+    needed."""
+    from mxpublish.assemble.coverage import embeds
+    from mxpublish.assemble.fonts import font_face_css, subset, subset_format
+
+    chosen = embeds(text)
+    css = font_face_css(
+        lambda face: f"../fonts/{face.name}", [e.face for e in chosen], subset_format
+    )
+    files = [
+        EpubResource(
+            f"fonts/{e.face.name}",
+            e.face.media_type,
+            subset(e.face, e.text, with_ascii=e.with_ascii),
+        )
+        for e in chosen
+    ]
+    return css, files
+
+
 def print_edition_name(publication: Publication) -> str:
     """How the EPUB names the printed edition its page numbers come from."""
     meta = publication.metadata
@@ -220,30 +242,25 @@ def epub_edition(
 ) -> bytes:
     """The EPUB edition as bytes: its documents (with the print page list when
     ``page_starts`` is given), stylesheet, cover, fonts subset to its text, and images."""
-    from mxpublish.assemble.documents import (
-        epub_asset_names,
-        epub_documents,
-        fonts_css,
-        stylesheet,
-    )
-    from mxpublish.assemble.fonts import FACES, subset
+    from mxpublish.assemble.documents import epub_asset_names, epub_documents, stylesheet
+    from mxpublish.assemble.images import for_screen
     from mxpublish.render.cover import cover_image
     from mxpublish.source.assets import read_asset
 
     cover_name, cover_type, cover_data = cover_image(project, publication)
     documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
     text = "".join(d.content for d in documents)
-    css = fonts_css(lambda face: f"../fonts/{face.filename}") + stylesheet(project, EPUB.medium)
+    font_css, font_files = font_resources(text)
+    css = font_css + stylesheet(project, EPUB.medium)
     resources = [
         EpubResource(f"styles/{EPUB.stylesheet}", "text/css", css.encode("utf-8")),
         EpubResource(cover_name, cover_type, cover_data, ("cover-image",)),
+        *font_files,
     ]
     resources += [
-        EpubResource(f"fonts/{face.filename}", face.media_type, subset(face, text))
-        for face in FACES
-    ]
-    resources += [
-        EpubResource(name, asset.media_type, read_asset(project.root, asset))
+        EpubResource(
+            name, asset.media_type, for_screen(read_asset(project.root, asset), asset.media_type)
+        )
         for asset, name in epub_asset_names(publication).items()
     ]
     return render_epub(publication, documents, resources, modified, has_page_list=bool(page_starts))

@@ -7,8 +7,10 @@ import datetime as dt
 
 import jinja2
 
+from mxpublish.assemble.coverage import embeds
 from mxpublish.assemble.documents import document_html, stylesheet, with_image_sources
-from mxpublish.assemble.fonts import FACES, FontFace, font_face_css, subset
+from mxpublish.assemble.fonts import font_face_css, subset, subset_format
+from mxpublish.assemble.images import for_screen
 from mxpublish.editions import HTML
 from mxpublish.model import Publication
 from mxpublish.project import Project
@@ -21,13 +23,15 @@ def data_uri(media_type: str, data: bytes) -> str:
 
 
 def inline_fonts_css(text: str) -> str:
-    """``@font-face`` rules whose sources are ``data:`` URIs of fonts subset to ``text``,
-    so the file needs nothing beside it and stays small."""
-
-    def font_uri(face: FontFace) -> str:
-        return data_uri(face.media_type, subset(face, text))
-
-    return font_face_css(font_uri, FACES)
+    """``@font-face`` rules whose sources are ``data:`` URIs of fonts subset to ``text``
+    (only the code and fallback faces it needs), so the file needs nothing beside it and
+    stays small."""
+    chosen = embeds(text)
+    uris = {
+        e.face: data_uri(e.face.media_type, subset(e.face, e.text, with_ascii=e.with_ascii))
+        for e in chosen
+    }
+    return font_face_css(uris.__getitem__, [e.face for e in chosen], subset_format)
 
 
 def render_html(document: str) -> bytes:
@@ -54,6 +58,9 @@ def html_edition(
     )
     parts = page.split(_CSS_MARK)  # one mark, unless a project template moved {{ css }}
     css = inline_fonts_css("".join(parts)) + stylesheet(project, HTML.medium)
-    images = {a: data_uri(a.media_type, read_asset(project.root, a)) for a in publication.assets}
+    images = {
+        a: data_uri(a.media_type, for_screen(read_asset(project.root, a), a.media_type))
+        for a in publication.assets
+    }
     document = with_image_sources(css.join(parts), images.__getitem__, publication.assets)
     return render_html(document)

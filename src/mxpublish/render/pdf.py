@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,6 +86,45 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
         if first is not None:
             starts.append(first)
     return tuple(starts)
+
+
+def overflowing_tables(document: Any) -> list[int]:
+    """The document-order indexes of the tables that stick out of the text block on some
+    page (wider than the page's content box even at their narrowest)."""
+    from weasyprint.formatting_structure.boxes import TableBox
+
+    if not document.pages:
+        return []
+    root = document.pages[0]._page_box.children[0].element
+    order = {e: i for i, e in enumerate(e for e in root.iter() if _local(e.tag) == "table")}
+    found: set[int] = set()
+    for page in document.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        stack = list(box.children)
+        while stack:
+            child = stack.pop()
+            if isinstance(child, TableBox):
+                if child.position_x + child.margin_width() > right + 0.5 and child.element in order:
+                    found.add(order[child.element])
+                continue
+            stack.extend(getattr(child, "children", []))
+    return sorted(found)
+
+
+def _mark_tables(html: str, marks: dict[int, str]) -> str:
+    """``html`` with ``data-fit`` set on the tables ``marks`` names by document-order index."""
+    count = -1
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f'<table data-fit="{marks[count]}"' if count in marks else match.group(0)
+
+    return _TABLE_RE.sub(mark, html)
+
+
+_TABLE_RE = re.compile(r"<table\b")
 
 
 def _block_index(root: Any) -> dict[Any, tuple[str, int]]:
@@ -174,6 +214,14 @@ def _fetcher_class() -> type:
     return ProjectFetcher
 
 
+def _too_wide_record(count: int) -> logging.LogRecord:
+    message = (
+        f"{count} table(s) wider than the page even set in landscape: "
+        "shorten the cells, or split the table"
+    )
+    return logging.LogRecord("weasyprint", logging.WARNING, __file__, 0, message, None, None)
+
+
 @contextmanager
 def _captured_logs() -> Iterator[list[logging.LogRecord]]:
     """Collect WeasyPrint's warnings (missing fonts, bad CSS) so they become diagnostics."""
@@ -244,6 +292,23 @@ def render_pdf(
             document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config
             )
+            marks: dict[int, str] = {}
+            for fit in ("landscape", "landscape anywhere"):  # each pass only if one sticks out
+                wide = overflowing_tables(document)
+                if not wide:
+                    break
+                marks.update(dict.fromkeys(wide, fit))
+                page = document.pages[0]
+                turned = f"@page landscape {{ size: {page.height}px {page.width}px; }}\n"
+                landscape = weasyprint.CSS(string=turned, font_config=font_config)
+                del document
+                document = weasyprint.HTML(
+                    string=_mark_tables(html, marks), base_url=base_url, url_fetcher=fetcher
+                ).render(stylesheets=[stylesheet, landscape], font_config=font_config)
+            if marks:
+                html = _mark_tables(html, marks)
+                if overflowing_tables(document):
+                    records.append(_too_wide_record(len(overflowing_tables(document))))
             starts = page_starts(document)
             identifier = _document_id(
                 publication.metadata.identifier, html + css, [publication.root, *roots]
@@ -271,15 +336,16 @@ def print_edition(
 ) -> PdfResult:
     """The print edition: the print document with its fonts, stylesheet and paper size, laid
     out once (``write`` False: only for its page map)."""
-    from mxpublish.assemble.documents import document_html, fonts_css, stylesheet
-    from mxpublish.assemble.fonts import font_dirs
+    from mxpublish.assemble.coverage import print_faces
+    from mxpublish.assemble.documents import document_html, stylesheet
+    from mxpublish.assemble.fonts import font_dirs, font_face_css, print_format, print_url
     from mxpublish.source.metadata import paper_css
 
+    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
     css = (
-        fonts_css(lambda face: face.path.resolve().as_uri())
+        font_face_css(print_url, print_faces(html), print_format)
         + stylesheet(project, PDF.medium)
         + f"\n@page {{ size: {paper_css(publication.metadata.paper)}; }}\n"
         + (PRINT_MARKS_CSS if print_marks else "")
     )
-    html = document_html(publication, env, PDF.medium, toc_depth=PDF.toc_depth, modified=modified)
     return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)

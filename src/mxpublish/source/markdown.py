@@ -80,7 +80,15 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     use_links(md)
     md.use(citations_plugin)
     md.use(math_plugin)
+    md.add_render_rule("code_block", _indented_code)
     return md
+
+
+def _indented_code(
+    self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    """An indented code block gets the same shape as a fenced one without a language."""
+    return highlight_code(tokens[idx].content, "") + "\n"
 
 
 def _line_block_renderer(
