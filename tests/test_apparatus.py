@@ -274,6 +274,20 @@ def test_numbering_of_figures_tables_sections_and_equations(make_project: MakePr
     assert "Table 1.</span>" in second.html  # a referenced caption is numbered
 
 
+def test_quarto_heading_ids_are_cross_reference_targets(make_project: MakeProject) -> None:
+    """Quarto writes the id after the heading (`## Sub {#sec-sub}`); it numbers and links."""
+    root = make_project(
+        {
+            "source/01-first.md": "---\ntitle: First\n---\n\nText.\n\n"
+            "## Sub part {#sec-sub}\n\nSee @sec-sub.\n"
+        }
+    )
+    (first,) = load_publication(find_project(root)).sections
+    assert 'id="sec-sub"' in first.html
+    links = re.findall(r'<a class="crossref" href="#([^"]+)">([^<]+)</a>', first.html)
+    assert links == [("sec-sub", "Section&#160;1.1")]
+
+
 def test_unknown_cross_reference_suggests_the_close_one(make_project: MakeProject) -> None:
     root = make_project(
         {"source/01-first.md": "---\ntitle: First\n---\n\n$$x$$ {#eq-flow}\n\nSee @eq-flwo.\n"}

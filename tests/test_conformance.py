@@ -1,5 +1,5 @@
 """PDF conformance proven by an independent validator: every variant of the briefing, the
-constructs project and a 200-section book passes `page` with no failed rule."""
+constructs and apparatus projects and a 200-section book passes `page` with no failed rule."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from mxpublish.editions import PDF_VARIANTS, VARIANT_PROFILES
 pytestmark = pytest.mark.slow
 VARIANTS = [v for v in PDF_VARIANTS if v != "none"]
 CONSTRUCTS = REPO / "tests" / "projects" / "constructs"
+APPARATUS = REPO / "tests" / "projects" / "apparatus"
 
 
 def failed_rules(pdf: Path, profile: str) -> list[str]:
@@ -53,6 +54,13 @@ def test_every_variant_of_the_constructs_project_conforms(
 ) -> None:
     root = tmp_path / "constructs"
     shutil.copytree(CONSTRUCTS, root, ignore=shutil.ignore_patterns(".mxpublish-cache"))
+    assert_conforms(root, tmp_path / "out")
+
+
+def test_every_variant_of_the_apparatus_project_conforms(tmp_path: Path, layout_once: None) -> None:
+    """Citations, notes-style footnotes, SVG math with alt text and cross-references."""
+    root = tmp_path / "apparatus"
+    shutil.copytree(APPARATUS, root, ignore=shutil.ignore_patterns(".mxpublish-cache"))
     assert_conforms(root, tmp_path / "out")
 
 
