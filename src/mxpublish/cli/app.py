@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import traceback
 from pathlib import Path
@@ -118,6 +119,14 @@ _PAPER = click.option(
     metavar="SIZE",
     help='Paper: letter, a4 or "WIDTH HEIGHT" such as "6in 9in" (overrides '
     "publication.yaml).  [default: letter]",
+)
+_JOBS = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 8),
+    default=lambda: min(2, os.cpu_count() or 1),
+    show_default="2, or 1 on a single CPU",
+    help="Render formats in this many processes at once.",
 )
 _HOST = click.option("--host", help="Address to listen on.  [default: 127.0.0.1]")
 _PORT = click.option(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import click
 
 from mxpublish.cli.app import (
     _HOST,
+    _JOBS,
     _OUTPUT,
     _PAPER,
     _PDF_VARIANT,
@@ -38,14 +38,7 @@ from mxpublish.errors import raise_if_errors
     is_flag=True,
     help="Also write <slug>-booklet.pdf, imposed two-up for saddle-stitch printing.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 8),
-    default=lambda: min(2, os.cpu_count() or 1),
-    show_default="2, or 1 on a single CPU",
-    help="Render formats in this many processes at once.",
-)
+@_JOBS
 @click.option(
     "--no-cache", is_flag=True, help="Rebuild every output, even those whose inputs did not change."
 )

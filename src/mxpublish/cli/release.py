@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from mxpublish.cli.app import (
+    _JOBS,
     _OUTPUT,
     _PROJECT,
     _echo_diagnostics,
@@ -39,14 +39,7 @@ from mxpublish.cli.app import (
     type=click.Path(dir_okay=False, path_type=Path),
     help="The signing key's certificate.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 8),
-    default=lambda: min(2, os.cpu_count() or 1),
-    show_default="2, or 1 on a single CPU",
-    help="Render formats in this many processes at once.",
-)
+@_JOBS
 def dist(
     project_dir: Path,
     out_dir: Path | None,
