@@ -3,6 +3,7 @@ errors an author gets for images and notes that cannot be published."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -359,3 +360,20 @@ def test_new_publication_keys_are_validated(
         _load(root)
     assert [d.code for d in exc.value.diagnostics] == ["SCHEMA-TYPE"]
     assert message in exc.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("info", "language"),
+    [("rust,ignore", "rust"), ("{r eval=FALSE}", "r"), ("{.python}", "python"), ("sh", "sh")],
+)
+def test_fence_flags_of_other_tools_still_name_the_language(
+    make_project: MakeProject, info: str, language: str
+) -> None:
+    """mdBook, Pandoc and R Markdown write flags after the language; the code is still
+    coloured as that language and the flags print nowhere."""
+    body = f"Text.\n\n```{info}\nlet x = 1; # note\n```\n"
+    root = make_project({"source/01-a.md": f"---\ntitle: A\n---\n\n{body}"})
+    (section,) = load_publication(Project(root)).sections
+    assert f'<code class="language-{language}">' in section.html
+    assert re.search(r'<span class="(?!line")[a-z0-9]+">', section.html)  # Pygments colours
+    assert "FALSE" not in section.html and "ignore" not in section.html

@@ -59,6 +59,17 @@ def _plain_unstyled(match: re.Match[str]) -> str:
     )
 
 
+_INFO_SPLIT_RE = re.compile(r"[\s,{}=]+")
+
+
+def language_name(info: str) -> str:
+    """The language in a fence's info string as other tools write it: mdBook's
+    ``rust,ignore``, Pandoc's ``{.python}`` and R Markdown's ``{r eval=FALSE}`` all name
+    their language first; the rest are build flags no edition prints."""
+    words = [word for word in _INFO_SPLIT_RE.split(info.strip()) if word]
+    return words[0].lstrip(".") if words else ""
+
+
 def highlight_code(code: str, language: str, _attrs: str = "") -> str:
     """A complete ``<pre class="code highlight"><code>…</code></pre>`` for one code block,
     each source line in its own ``<span class="line">`` so that a line too long for the
@@ -72,6 +83,7 @@ def highlight_code(code: str, language: str, _attrs: str = "") -> str:
     body = escapeHtml(code)
     label = ""
     kind = ""
+    language = language_name(language)
     if language:
         label = f' class="language-{escapeHtml(language)}"'
         lowered = language.lower()
