@@ -194,20 +194,7 @@ def print_format(face: FontFace) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _static_instance(face: FontFace) -> bytes:
-    import uharfbuzz as hb
-
-    font = hb.Face(hb.Blob(_sfnt(face)))
-    request = hb.SubsetInput()
-    request.keep_everything()
-    for codepoint in font.unicodes:
-        request.unicode_set.add(codepoint)
-    if face.variable:
-        request.pin_all_axes_to_default(font)
-        request.pin_axis_location(font, "wght", face.weight)
-    result = hb.subset(font, request)
-    if result is None:
-        raise ValueError(f"HarfBuzz could not instance {face.path.name}")
-    return bytes(result.blob.data)
+    return _harfbuzz_subset(face, None)
 
 
 def subset_format(face: FontFace) -> str:
@@ -245,13 +232,21 @@ def _sfnt(face: FontFace) -> bytes:
 
 @functools.lru_cache(maxsize=64)
 def _subset_cached(face: FontFace, chars: frozenset[str]) -> bytes:
+    return _harfbuzz_subset(face, sorted(ord(char) for char in chars))
+
+
+def _harfbuzz_subset(face: FontFace, codepoints: list[int] | None) -> bytes:
+    """The face cut to ``codepoints`` with HarfBuzz's default features, or, with ``None``,
+    every character and table kept; a variable face pinned to ``face.weight`` either way."""
     import uharfbuzz as hb
 
     font = hb.Face(hb.Blob(_sfnt(face)))
     request = hb.SubsetInput()
-    codepoints = request.unicode_set
-    for char in sorted(chars):
-        codepoints.add(ord(char))
+    if codepoints is None:
+        request.keep_everything()
+        codepoints = sorted(font.unicodes)
+    for codepoint in codepoints:
+        request.unicode_set.add(codepoint)
     if face.variable:
         request.pin_all_axes_to_default(font)
         request.pin_axis_location(font, "wght", face.weight)
