@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -175,6 +175,12 @@ def _drawn_boxes(page: Any) -> list[Any]:
     return boxes
 
 
+#: Where the print HTML's relative URLs point, whatever folder the project is in: WeasyPrint
+#: names each image in the PDF by a digest of its URL, so a URL with the project's real path
+#: would give other bytes for the same sources in another folder. The fetcher maps it back.
+PROJECT_URL_ROOT = "/mxpublish-project"
+
+
 def _fetcher_class() -> type:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -197,7 +203,10 @@ def _fetcher_class() -> type:
                 raise FatalURLFetchingError(
                     f"refused to fetch {url!r}: builds never use the network"
                 )
-            path = Path(unquote(parts.path)).resolve()
+            path = Path(unquote(parts.path))
+            if path.is_relative_to(PROJECT_URL_ROOT):
+                path = self.roots[0] / path.relative_to(PROJECT_URL_ROOT)
+            path = path.resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FatalURLFetchingError(f"refused to read {path}: outside the project")
             shown = path.relative_to(self.roots[0]) if path.is_relative_to(self.roots[0]) else path
@@ -282,7 +291,7 @@ def render_pdf(
     if is_pdfa(variant):
         css += PDFA_CSS
     fetcher = _fetcher_class()([publication.root, *roots])
-    base_url = publication.root.as_uri() + "/"
+    base_url = PurePosixPath(PROJECT_URL_ROOT).as_uri() + "/"
     with _captured_logs() as records:
         try:
             font_config = FontConfiguration()  # @font-face rules only work through it
