@@ -324,7 +324,7 @@ def _render_stale(
         needs_pdf = "pdf" in stale or "booklet" in stale
         if needs_pdf or ("epub" in stale and page_starts is None):
             stages.start("pdf" if "pdf" in stale else "epub")
-            result = _print_job(options, write=needs_pdf)
+            result = _print_job(options, cache, write=needs_pdf)
             diagnostics.extend(result.diagnostics)
             page_starts = result.page_starts
             cache.save_page_map(plan.keys["layout"], [asdict(s) for s in page_starts], atomic_write)
@@ -390,14 +390,16 @@ def _print_outputs(
     return built
 
 
-def _print_job(options: BuildOptions, *, write: bool) -> Any:
-    from mxpublish.render.pdf import print_edition
+def _print_job(options: BuildOptions, cache: BuildCache, *, write: bool) -> Any:
+    from mxpublish.render.pdf import PartOptions, print_edition
 
+    parts = PartOptions(cache.dir / "parts" if options.use_cache else None, options.jobs)
     return print_edition(
         *(_SHARED[k] for k in _SHARED_KEYS),
         variant=options.pdf_variant,
         print_marks=options.print_marks,
         write=write,
+        parts=parts,
     )
 
 

@@ -31,6 +31,18 @@ class PdfResult:
     pages: int
     page_starts: tuple[PageStart, ...]
     diagnostics: tuple[Diagnostic, ...]
+    #: Each element id and the page (from 1) where it is first laid out.
+    anchors: tuple[tuple[str, int], ...] = ()
+
+
+def anchor_pages(document: Any) -> tuple[tuple[str, int], ...]:
+    """Where each id lands: the first page whose ``anchors`` name it (WeasyPrint's public
+    ``Page.anchors``), so page numbers can be resolved across separately laid-out parts."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        for name in page.anchors:
+            found.setdefault(name, number)
+    return tuple(found.items())
 
 
 def _local(tag: object) -> str:
@@ -276,10 +288,19 @@ def render_pdf(
     layout is done (the EPUB needs the page map even when no PDF is wanted) and ``data`` is
     empty. Raises RenderError when WeasyPrint refuses a resource or fails.
     """
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError
+    check_variant(variant)
+    return layout_html(
+        html,
+        css,
+        root=publication.root,
+        roots=roots,
+        identifier=publication.metadata.identifier,
+        variant=variant,
+        write=write,
+    )
 
+
+def check_variant(variant: str) -> None:
     if variant not in PDF_VARIANTS:
         raise UsageError(
             error(
@@ -288,9 +309,26 @@ def render_pdf(
                 hint="choose one of " + ", ".join(PDF_VARIANTS),
             )
         )
+
+
+def layout_html(
+    html: str,
+    css: str,
+    *,
+    root: Path,
+    roots: Sequence[Path],
+    identifier: str,
+    variant: str,
+    write: bool,
+) -> PdfResult:
+    """``render_pdf`` from plain values, so a worker process can run it without the model."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
+
     if is_pdfa(variant):
         css += PDFA_CSS
-    fetcher = _fetcher_class()([publication.root, *roots])
+    fetcher = _fetcher_class()([root, *roots])
     base_url = PurePosixPath(PROJECT_URL_ROOT).as_uri() + "/"
     with _captured_logs() as records:
         try:
@@ -319,14 +357,24 @@ def render_pdf(
                 if overflowing_tables(document):
                     records.append(_too_wide_record(len(overflowing_tables(document))))
             starts = page_starts(document)
-            identifier = _document_id(
-                publication.metadata.identifier, html + css, [publication.root, *roots]
-            )
-            data = write_conforming(document, variant, identifier.encode()) if write else b""
+            document_id = _document_id(identifier, html + css, [root, *roots])
+            data = write_conforming(document, variant, document_id.encode()) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
     diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
-    return PdfResult(data, len(document.pages), starts, diagnostics)
+    return PdfResult(data, len(document.pages), starts, diagnostics, anchor_pages(document))
+
+
+@dataclass(frozen=True)
+class PartOptions:
+    """How a long print edition is laid out in parts (see render/parts.py): where laid-out
+    parts are cached (None: not cached), how many processes lay them out, and the size of a
+    part and of the shortest document split, in characters of print HTML."""
+
+    cache: Path | None = None
+    workers: int = 1
+    part_chars: int | None = None  # None: render/parts.py's PART_CHARS
+    split_chars: int | None = None  # None: SPLIT_CHARS
 
 
 #: Bleed and crop/cross marks for a commercial print shop (``--print-marks``).
@@ -342,9 +390,10 @@ def print_edition(
     variant: str = DEFAULT_PDF_VARIANT,
     print_marks: bool = False,
     write: bool = True,
+    parts: PartOptions | None = None,
 ) -> PdfResult:
     """The print edition: the print document with its fonts, stylesheet and paper size, laid
-    out once (``write`` False: only for its page map)."""
+    out once (``write`` False: only for its page map); a long one in parts (``parts``)."""
     from mxpublish.assemble.coverage import print_faces
     from mxpublish.assemble.documents import document_html, stylesheet
     from mxpublish.assemble.fonts import font_dirs, font_face_css, print_format, print_url
@@ -357,4 +406,13 @@ def print_edition(
         + f"\n@page {{ size: {paper_css(publication.metadata.paper)}; }}\n"
         + (PRINT_MARKS_CSS if print_marks else "")
     )
+    check_variant(variant)
+    if parts is not None:
+        from mxpublish.render.parts import print_in_parts
+
+        result = print_in_parts(
+            publication, html, css, roots=font_dirs(), variant=variant, write=write, options=parts
+        )
+        if result is not None:
+            return result
     return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)
