@@ -1,0 +1,304 @@
+"""Join the PDFs of a book laid out in parts into one tagged PDF.
+
+WeasyPrint keeps every laid-out page in memory, so a long book is laid out part by part and
+each part written as a PDF of its own (same variant, page numbers continued). This module
+puts them back together as if WeasyPrint had written one document: pages in order, one
+structure tree with a renumbered parent tree, the outlines one after another, one sorted
+name tree of destinations (without the parts' *stubs*: empty elements that only carry the id
+of a target in another part so that links to it are written as named destinations), and
+part 0's catalog entries and document information.
+
+qpdf (through pikepdf) copies the object graphs: it keeps one mapping per source PDF, so a
+structure element's /Pg or a destination copied after the pages lands on the copied page.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import warnings
+from collections.abc import Collection, Iterator, Sequence
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, Stream
+
+#: Catalog entries taken from part 0 (every part has the same ones, from the same metadata).
+_CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents")
+#: Structure tree root entries that are rebuilt rather than copied.
+_REBUILT_ROOT_KEYS = {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey", "/RoleMap", "/ClassMap"}
+
+
+def join_pdfs(
+    parts: Sequence[bytes], *, identifier: bytes, stubs: Sequence[Collection[str]] = ()
+) -> bytes:
+    """One PDF from ``parts`` (PDF bytes in reading order, all of one WeasyPrint variant).
+
+    ``stubs[i]`` names the destinations of part ``i`` that are stubs; they are left out, so
+    each name leads to the part that holds its real target. The trailer ID is
+    ``[identifier, digest of the content]``, as WeasyPrint writes it. Same bytes in, same
+    bytes out. Raises ValueError when there is no part.
+    """
+    if not parts or len(stubs) > len(parts):
+        raise ValueError(f"{len(parts)} PDF parts to join with {len(stubs)} lists of stubs")
+    sources = [pikepdf.Pdf.open(io.BytesIO(part)) for part in parts]
+    out = pikepdf.Pdf.new()
+    first = sources[0]
+    with warnings.catch_warnings():
+        # pikepdf warns that extend() leaves named destinations behind: they are joined below
+        warnings.filterwarnings("ignore", "Copying pages from another Pdf")
+        for source in sources:
+            out.pages.extend(source.pages)
+    _copy_catalog(out, first)
+    if "/StructTreeRoot" in first.Root:
+        _join_structure(out, sources)
+    _join_outlines(out, sources)
+    skipped = [set(names) for names in stubs] + [set()] * (len(parts) - len(stubs))
+    _join_destinations(out, sources, skipped)
+    _unambiguous_stream_ends(out)
+    out.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
+    buffer = io.BytesIO()
+    out.save(
+        buffer,
+        force_version=first.pdf_version,
+        fix_metadata_version=False,  # it would rewrite the XMP with today's date
+        deterministic_id=True,
+        # qpdf writes the parts' streams as they are: a stream it compressed (an object
+        # stream too) could end with CR again (see _unambiguous_stream_ends)
+        compress_streams=False,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+    )
+    return buffer.getvalue()
+
+
+def _copy_catalog(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
+    """Part 0's catalog entries and Info dict: every part has the same ones."""
+    for key in _CATALOG_KEYS:
+        if key in first.Root:
+            out.Root[key] = _copy(out, first, first.Root[key])
+    if "/Info" in first.trailer:
+        out.trailer.Info = _copy(out, first, first.trailer.Info)
+
+
+def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
+    """``obj`` of ``source`` in ``out``; qpdf copies only indirect objects, so a direct
+    dictionary or array is made indirect in the source first (its contents stay shared)."""
+    if isinstance(obj, Dictionary | Array) and not obj.is_indirect:
+        obj = source.make_indirect(obj)
+    return out.copy_foreign(obj) if obj.is_indirect else obj
+
+
+def _page_ranges(sources: Sequence[pikepdf.Pdf]) -> Iterator[range]:
+    """The indexes of each source's pages among the joined pages."""
+    start = 0
+    for source in sources:
+        yield range(start, start + len(source.pages))
+        start += len(source.pages)
+
+
+def _join_structure(out: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
+    """One StructTreeRoot whose Document holds every part's Document kids, in order.
+
+    Each part's parent tree keys (WeasyPrint: pages 0..n-1, then annotations) are moved up
+    by the keys the parts before it used, and so are the /StructParents of its pages and the
+    /StructParent of its annotations, which index that tree.
+    """
+    first_root = sources[0].Root.StructTreeRoot
+    root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    for key, value in first_root.items():
+        if key not in _REBUILT_ROOT_KEYS:
+            root[key] = _copy(out, sources[0], value)
+    document = out.make_indirect(Dictionary())
+    for key, value in _document(first_root).items():
+        if key not in ("/K", "/P"):
+            document[key] = _copy(out, sources[0], value)
+    document.P, document.K = root, Array()
+    root.K = Array([document])
+    parent_tree = NumberTree.new(out)
+    offset = 0
+    for source, pages in zip(sources, _page_ranges(sources), strict=True):
+        for index in pages:
+            _shift_struct_parents(out.pages[index].obj, offset)
+        offset = _join_part_structure(out, source, document, parent_tree, offset)
+        _merge_map(out, source, root, "/RoleMap")
+        _merge_map(out, source, root, "/ClassMap")
+    root.ParentTree = parent_tree.obj
+    root.ParentTreeNextKey = offset
+    out.Root.StructTreeRoot = root
+
+
+def _join_part_structure(
+    out: pikepdf.Pdf,
+    source: pikepdf.Pdf,
+    document: pikepdf.Object,
+    parent_tree: pikepdf.NumberTree,
+    offset: int,
+) -> int:
+    """Put one part's Document kids under ``document`` and its parent tree entries, moved
+    up by ``offset``, into ``parent_tree``; return the first key after them."""
+    source_root = source.Root.StructTreeRoot
+    tops = _children_of_document(source_root)
+    for top in tops:
+        del top.P  # not to drag in the part's own Document and structure root
+    for kid in _kids(_document(source_root)):
+        document.K.append(_copy(out, source, kid))
+    for number, value in NumberTree(source_root.ParentTree).items():
+        parent_tree[number + offset] = _copy(out, source, value)
+    for top in tops:
+        _copy(out, source, top).P = document
+    return offset + _next_key(source)
+
+
+def _next_key(source: pikepdf.Pdf) -> int:
+    """The first parent tree key a part leaves unused."""
+    struct_root = source.Root.StructTreeRoot
+    if "/ParentTreeNextKey" in struct_root:
+        return int(struct_root.ParentTreeNextKey)
+    return max(NumberTree(struct_root.ParentTree).keys(), default=-1) + 1
+
+
+def _children_of_document(struct_root: pikepdf.Object) -> list[pikepdf.Object]:
+    """The elements whose /P is the part's Document: its kids, and those WeasyPrint keeps
+    out of the tree on purpose (margin boxes: running heads, page numbers) that the parent
+    tree still maps."""
+    document = _document(struct_root)
+    tops = {kid.objgen: kid for kid in _kids(document) if isinstance(kid, Dictionary)}
+    seen: set[tuple[int, int]] = set()
+    for _, value in NumberTree(struct_root.ParentTree).items():
+        for element in value if isinstance(value, Array) else [value]:
+            while isinstance(element, Dictionary) and "/P" in element:
+                if element.objgen in seen:
+                    break
+                seen.add(element.objgen)
+                if element.P.objgen == document.objgen:
+                    tops.setdefault(element.objgen, element)
+                    break
+                element = element.P
+    return list(tops.values())
+
+
+def _document(struct_root: pikepdf.Object) -> pikepdf.Object:
+    """The one Document element WeasyPrint puts under the structure tree root."""
+    kids = struct_root.K
+    return kids[0] if isinstance(kids, Array) else kids
+
+
+def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
+    """An element's /K as a list (PDF allows one kid without an array)."""
+    if "/K" not in element:
+        return []
+    kids = element.K
+    return list(kids) if isinstance(kids, Array) else [kids]
+
+
+def _shift_struct_parents(page: pikepdf.Object, offset: int) -> None:
+    """Move a joined page's parent tree keys, and its annotations', up by ``offset``."""
+    if "/StructParents" in page:
+        page.StructParents = int(page.StructParents) + offset
+    for annotation in page.get("/Annots", ()):
+        if "/StructParent" in annotation:
+            annotation.StructParent = int(annotation.StructParent) + offset
+
+
+def _merge_map(out: pikepdf.Pdf, source: pikepdf.Pdf, root: pikepdf.Object, key: str) -> None:
+    """Add a part's RoleMap or ClassMap entries; the first part to define a name wins."""
+    source_root = source.Root.StructTreeRoot
+    if key not in source_root:
+        return
+    if key not in root:
+        root[key] = Dictionary()
+    for name, value in source_root[key].items():
+        if name not in root[key]:
+            root[key][name] = _copy(out, source, value)
+
+
+def _join_outlines(out: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
+    """The parts' top-level outline items one after another under one outline root.
+
+    Items keep their children, /Count (negative: closed) and destinations, which qpdf maps
+    to the joined pages. The root's /Count is the sum of the parts': the open items.
+    """
+    items: list[tuple[pikepdf.Pdf, pikepdf.Object]] = []
+    count = 0
+    for source in sources:
+        if "/Outlines" not in source.Root or "/First" not in source.Root.Outlines:
+            continue
+        outlines = source.Root.Outlines
+        count += int(outlines.get("/Count", 0))
+        item = outlines.First
+        while True:
+            del item.Parent  # not to drag in the part's own root
+            items.append((source, item))
+            if "/Next" not in item:
+                break
+            item = item.Next
+    if not items:
+        return
+    copied = [_copy(out, source, item) for source, item in items]
+    root = out.make_indirect(Dictionary(Type=Name.Outlines, Count=count))
+    root.First, root.Last = copied[0], copied[-1]
+    for before, after in itertools.pairwise(copied):
+        before.Next, after.Prev = after, before
+    for item in copied:
+        item.Parent = root
+    out.Root.Outlines = root
+
+
+def _join_destinations(
+    out: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf], stubs: Sequence[set[str]]
+) -> None:
+    """One sorted name tree of the parts' named destinations, stubs left out.
+
+    WeasyPrint writes them under /Names /Dests; an older-style /Dests dictionary in the
+    catalog is read too. Should two parts define a name, the first in reading order wins,
+    as the first element with an id does in HTML.
+    """
+    names: dict[bytes, pikepdf.Object] = {}
+    for source, skip in zip(sources, stubs, strict=True):
+        for name, destination in _destinations(source):
+            if name not in skip and name.encode() not in names:
+                names[name.encode()] = _copy(out, source, destination)
+    if not names:
+        return
+    tree = NameTree.new(out)
+    for key in sorted(names):
+        tree[key.decode()] = names[key]
+    if "/Names" not in out.Root:
+        out.Root.Names = Dictionary()
+    out.Root.Names.Dests = tree.obj
+
+
+def _destinations(source: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
+    """A part's named destinations, from its name tree and its catalog /Dests."""
+    root = source.Root
+    if "/Names" in root and "/Dests" in root.Names:
+        yield from NameTree(root.Names.Dests).items()
+    if "/Dests" in root:
+        for key, value in root.Dests.items():
+            yield key[1:], value
+
+
+def _unambiguous_stream_ends(out: pikepdf.Pdf) -> None:
+    """Wrap in ASCIIHexDecode any filtered stream whose data ends with CR.
+
+    qpdf writes LF before ``endstream``; after a CR a validator reads CR LF as the end of
+    line and finds the stream one byte shorter than its /Length (``page``:
+    PDFA2A-STREAM-LENGTH-001; conformance.py fixes WeasyPrint's own writer). Flate data
+    ends with a checksum of what it encodes, so compressing again cannot help; hex data
+    ends with ``>``. About one stream in 256 grows this way, to twice its size.
+    """
+    for obj in out.objects:
+        if not isinstance(obj, Stream) or "/Filter" not in obj or obj.get("/Type") == "/Metadata":
+            continue
+        raw = obj.read_raw_bytes()
+        if not raw.endswith(b"\r"):
+            continue
+        filters = obj.Filter if isinstance(obj.Filter, Array) else Array([obj.Filter])
+        parms = obj.get("/DecodeParms")
+        if parms is not None and not isinstance(parms, Array):
+            parms = Array([parms])
+        obj.write(
+            raw.hex().encode() + b">",
+            filter=Array([Name.ASCIIHexDecode, *filters]),
+            decode_parms=None if parms is None else Array([None, *parms]),
+        )

@@ -1,0 +1,296 @@
+"""render/join.py: parts laid out and written by WeasyPrint on their own, joined into one PDF
+that reads, links and validates as if WeasyPrint had written the whole book at once."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from mxpublish.assemble.fonts import BODY_FAMILIES, FACES, font_face_css
+from mxpublish.render.conformance import PDFA_CSS, is_pdfa, write_conforming
+from mxpublish.render.join import join_pdfs
+from mxpublish.verify.validators import declared_profiles
+
+_FILLER = " ".join(f"Filler sentence number {n} keeps the second part going." for n in range(40))
+#: The parts' bodies, as a splitter would cut a book at its chapters. Part 0 holds a stub of
+#: part 2's ``far`` so that WeasyPrint writes the link to it as a named destination.
+_PARTS = (
+    '<h1 id="one">Part one</h1><p>See <a href="#far">the far target</a> and '
+    '<a href="https://example.org/">an external site</a>.<span id="far"></span></p>'
+    "<ul><li>alpha</li><li>beta</li></ul>",
+    '<h1 id="two">Part two</h1><h2 id="two-a">Two A</h2><p>Second part text.</p>'
+    "<table><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>"
+    f'<h2 id="two-b">Two B</h2><p>{_FILLER}</p>',
+    '<h1 id="three">Part three</h1><p>Before the target.</p>'
+    '<h2 id="far">Far target</h2><p>The target text.</p>',
+)
+_STUBS = ({"far"}, set(), set())
+_CSS = """
+@page { size: A6; margin: 12mm; font-family: "Source Sans Pro";
+        @bottom-center { content: counter(page) } }
+body { font-family: "Source Serif Pro"; }
+h1 { bookmark-level: 1 } h2 { bookmark-level: 2 }
+"""
+_ID = b"0123456789abcdef0123456789abcdef"
+
+
+@cache
+def _parts(variant: str) -> tuple[bytes, ...]:
+    """Each part laid out on its own, its page numbers continuing from the part before."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = font_face_css(
+        lambda face: face.path.as_uri(), [f for f in FACES if f.family in BODY_FAMILIES]
+    )
+    parts, pages = [], 0
+    for number, body in enumerate(_PARTS):
+        config = FontConfiguration()
+        css = fonts + _CSS + (PDFA_CSS if is_pdfa(variant) else "")
+        css += f"@page :first {{ counter-reset: page {pages + 1} }}"
+        html = f'<html lang="en"><head><title>Joined</title></head><body>{body}</body></html>'
+        document = HTML(string=html).render(
+            stylesheets=[CSS(string=css, font_config=config)], font_config=config
+        )
+        parts.append(write_conforming(document, variant, b"part %d" % number))
+        pages += len(document.pages)
+    return tuple(parts)
+
+
+@cache
+def _joined(variant: str) -> bytes:
+    return join_pdfs(_parts(variant), identifier=_ID, stubs=_STUBS)
+
+
+VARIANTS = ["pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b", "none"]
+TAGGED = ["pdf/ua-1", "pdf/ua-1+a-2a"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_page_in_order_with_its_text(variant: str) -> None:
+    part_pages = [PdfReader(io.BytesIO(part)).pages for part in _parts(variant)]
+    expected = [page.extract_text() for pages in part_pages for page in pages]
+    joined = PdfReader(io.BytesIO(_joined(variant)))
+    assert len(part_pages[1]) >= 2, "part 1 should run over a page"
+    assert len(joined.pages) == len(expected)
+    assert [page.extract_text() for page in joined.pages] == expected
+    assert [text.split()[-1] for text in expected] == [
+        str(n) for n in range(1, len(expected) + 1)
+    ], "each page ends with its number, continued across the parts"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_join_is_deterministic_and_carries_the_identifier(variant: str) -> None:
+    again = join_pdfs(list(_parts(variant)), identifier=_ID, stubs=[set(s) for s in _STUBS])
+    assert again == _joined(variant)
+    assert PdfReader(io.BytesIO(again)).trailer["/ID"][0] == _ID.decode()
+    other = join_pdfs(_parts(variant), identifier=b"another", stubs=_STUBS)
+    assert other != again
+
+
+def _page_of(reader: PdfReader, destination: Any) -> int:
+    return reader.get_destination_page_number(destination)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_outlines_follow_the_parts_to_their_pages(variant: str) -> None:
+    reader = PdfReader(io.BytesIO(_joined(variant)))
+    texts = [page.extract_text() for page in reader.pages]
+
+    def walk(items: list[Any], depth: int) -> list[tuple[int, str, int]]:
+        found = []
+        for item in items:
+            if isinstance(item, list):
+                found += walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, _page_of(reader, item)))
+        return found
+
+    outline = walk(reader.outline, 0)
+    titles = [(depth, title) for depth, title, _ in outline]
+    assert titles == [
+        (0, "Part one"),
+        (0, "Part two"),
+        (1, "Two A"),
+        (1, "Two B"),
+        (0, "Part three"),
+        (1, "Far target"),
+    ]
+    for _, title, page in outline:
+        assert title in texts[page]
+    root = reader.trailer["/Root"]["/Outlines"]
+    assert root["/Count"] == 6, "every item open, as WeasyPrint leaves them"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_cross_part_link_lands_on_the_real_target_not_the_stub(variant: str) -> None:
+    reader = PdfReader(io.BytesIO(_joined(variant)))
+    names = reader.named_destinations
+    assert sorted(names) == ["far", "one", "three", "two", "two-a", "two-b"]
+    links = [
+        annotation.get_object()
+        for annotation in reader.pages[0].get("/Annots", [])
+        if annotation.get_object().get("/Dest") == "far"
+    ]
+    assert links, "part 0 links to far by name"
+    target = _page_of(reader, names["far"])
+    assert target == len(reader.pages) - 1 and "Far target" in reader.pages[target].extract_text()
+    uris = [a.get_object().get("/A", {}).get("/URI") for a in reader.pages[0]["/Annots"]]
+    assert "https://example.org/" in uris
+
+
+def _marked_content_ids(page: pikepdf.Page) -> list[int]:
+    ids = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        properties = operands[1] if operator == pikepdf.Operator("BDC") else None
+        if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+            ids.append(int(properties.MCID))
+    return ids
+
+
+def _walk_structure(
+    element: pikepdf.Object, parent: pikepdf.Object, seen: Counter[tuple[int, int]], found: dict
+) -> None:
+    """Check each element's /P is its parent; count (page, MCID) and annotation references."""
+    assert element.P.objgen == parent.objgen, f"{element.get('/S')} has another parent"
+    assert element.objgen not in found["elements"], "an element is reached twice"
+    found["elements"].add(element.objgen)
+    kids = element.get("/K", pikepdf.Array())
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, int):
+            seen[(element.Pg.objgen[0], kid)] += 1
+            found["owner"][(element.Pg.objgen[0], kid)] = element.objgen
+        elif kid.get("/Type") == "/MCR":
+            page = kid.get("/Pg", element.get("/Pg"))
+            seen[(page.objgen[0], int(kid.MCID))] += 1
+            found["owner"][(page.objgen[0], int(kid.MCID))] = element.objgen
+        elif kid.get("/Type") == "/OBJR":
+            found["annotations"][kid.Obj.objgen] = element.objgen
+        else:
+            _walk_structure(kid, element, seen, found)
+
+
+def _children_of_document(
+    root: pikepdf.Object, parent_tree: dict[int, Any] | None = None
+) -> dict[tuple[int, int], pikepdf.Object]:
+    """Elements whose /P is the Document, found up the /P chain of every element the parent
+    tree maps, which must reach the structure root through that Document."""
+    document = root.K[0]
+    tops = {kid.objgen: kid for kid in document.K}
+    values = (parent_tree or dict(pikepdf.NumberTree(root.ParentTree).items())).values()
+    for value in values:
+        for element in value if isinstance(value, pikepdf.Array) else [value]:
+            chain = [element]
+            while chain[-1].objgen != root.objgen:
+                chain.append(chain[-1].P)
+                assert len(chain) < 100, "a /P chain that does not reach the root"
+            assert chain[-2].objgen == document.objgen
+            if len(chain) > 2:
+                tops.setdefault(chain[-3].objgen, chain[-3])
+    return tops
+
+
+@pytest.mark.parametrize("variant", TAGGED)
+def test_one_structure_tree_with_a_consistent_parent_tree(variant: str) -> None:
+    pdf = pikepdf.open(io.BytesIO(_joined(variant)))
+    root = pdf.Root.StructTreeRoot
+    assert len(root.K) == 1 and root.K[0].S == "/Document"
+    document = root.K[0]
+    assert document.P.objgen == root.objgen
+    sources = [pikepdf.open(io.BytesIO(part)) for part in _parts(variant)]
+    first_kids = [len(source.Root.StructTreeRoot.K[0].K) for source in sources]
+    assert len(document.K) == sum(first_kids), "every part's Document kids, nothing more"
+    parent_tree = dict(pikepdf.NumberTree(root.ParentTree).items())
+    assert int(root.ParentTreeNextKey) == max(parent_tree) + 1
+
+    tops = _children_of_document(root, parent_tree)
+    assert {kid.objgen for kid in document.K} <= set(tops), "a kid's /P is the Document"
+    detached = [_children_of_document(s.Root.StructTreeRoot) for s in sources]
+    assert len(tops) - len(document.K) == sum(
+        len(d) - len(s.Root.StructTreeRoot.K[0].K) for d, s in zip(detached, sources, strict=True)
+    ), "margin boxes, kept out as by WeasyPrint"
+    seen: Counter[tuple[int, int]] = Counter()
+    found: dict[str, Any] = {"elements": set(), "owner": {}, "annotations": {}}
+    for top in tops.values():
+        _walk_structure(top, document, seen, found)
+
+    keys = [int(page.obj.StructParents) for page in pdf.pages]
+    for page, key in zip(pdf.pages, keys, strict=True):
+        ids = _marked_content_ids(page)
+        assert sorted(ids) == list(range(len(ids))) and ids, "MCIDs 0..n-1 on every page"
+        mapping = parent_tree[key]
+        assert len(mapping) == len(ids)
+        for mcid in ids:
+            where = (page.obj.objgen[0], mcid)
+            assert seen[where] == 1, f"MCID {mcid} of a page is in the tree {seen[where]} times"
+            assert mapping[mcid].objgen == found["owner"][where]
+    assert sum(seen.values()) == sum(len(_marked_content_ids(page)) for page in pdf.pages)
+
+    annotation_keys = []
+    for page in pdf.pages:
+        for annotation in page.obj.get("/Annots", []):
+            key = int(annotation.StructParent)
+            annotation_keys.append(key)
+            assert parent_tree[key].objgen == found["annotations"][annotation.objgen]
+    assert len(annotation_keys) >= 2
+    assert sorted(keys + annotation_keys) == sorted(parent_tree), "one key for each, all used"
+    assert len(set(keys + annotation_keys)) == len(keys) + len(annotation_keys)
+
+
+@pytest.mark.parametrize("variant", TAGGED)
+def test_catalog_keeps_part_zero_entries(variant: str) -> None:
+    pdf = pikepdf.open(io.BytesIO(_joined(variant)))
+    first = pikepdf.open(io.BytesIO(_parts(variant)[0]))
+    assert str(pdf.Root.Lang) == "en" and bool(pdf.Root.MarkInfo.Marked)
+    assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+    assert pdf.Root.Metadata.read_bytes() == first.Root.Metadata.read_bytes()
+    assert "/Filter" not in pdf.Root.Metadata, "PDF/A forbids a filter on the XMP"
+    assert str(pdf.trailer.Info.Title) == "Joined"
+    assert pdf.pdf_version == first.pdf_version
+    if is_pdfa(variant):
+        assert len(pdf.Root.OutputIntents) == 1
+
+
+@pytest.mark.parametrize("variant", ["pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b"])
+def test_joined_pdf_passes_the_independent_validator(variant: str, tmp_path: Path) -> None:
+    import page
+
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(_joined(variant))
+    profiles = declared_profiles(path)
+    assert profiles, "the joined PDF declares what its parts declare"
+    for profile in profiles:
+        report = page.validate_pdf(path, profile=profile)
+        failures = [(f.rule_id, f.message) for f in report.failures]
+        assert report.rules.failed == 0 and report.is_compliant, (profile, failures[:5])
+
+
+def test_a_flate_stream_ending_in_cr_is_hex_encoded() -> None:
+    """qpdf writes LF before endstream, which after a CR a validator reads as CR LF."""
+    import zlib
+
+    data = next(d for n in range(10_000) if zlib.compress(d := b"x%d" % n, 9).endswith(b"\r"))
+    from mxpublish.render.join import _unambiguous_stream_ends
+
+    pdf = pikepdf.new()
+    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data, 9)))
+    stream.Filter = pikepdf.Name.FlateDecode
+    pdf.Root.Extra = stream
+    assert stream.read_raw_bytes().endswith(b"\r")
+    _unambiguous_stream_ends(pdf)
+    assert stream.read_raw_bytes().endswith(b">") and stream.read_bytes() == data
+    assert stream.Filter == [pikepdf.Name.ASCIIHexDecode, pikepdf.Name.FlateDecode]
+
+
+def test_nothing_to_join_or_more_stub_lists_than_parts_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        join_pdfs([], identifier=b"id")
+    with pytest.raises(ValueError):
+        join_pdfs([_parts("none")[0]], identifier=b"id", stubs=[set(), set()])
