@@ -22,8 +22,11 @@ from collections.abc import Collection, Iterator, Sequence
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, Stream
 
-#: Catalog entries taken from part 0 (every part has the same ones, from the same metadata).
-_CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/OutputIntents")
+#: Catalog entries built from every part; the others (Lang, MarkInfo, ViewerPreferences,
+#: Metadata, OutputIntents…) are taken from part 0: all parts have them from the same
+#: metadata. Page labels and form fields would need joining too; WeasyPrint writes neither.
+_JOINED_CATALOG_KEYS = {"/Type", "/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/Dests"}
+_UNJOINED_CATALOG_KEYS = {"/PageLabels", "/AcroForm"}
 #: Structure tree root entries that are rebuilt rather than copied.
 _REBUILT_ROOT_KEYS = {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey", "/RoleMap", "/ClassMap"}
 
@@ -36,7 +39,8 @@ def join_pdfs(
     ``stubs[i]`` names the destinations of part ``i`` that are stubs; they are left out, so
     each name leads to the part that holds its real target. The trailer ID is
     ``[identifier, digest of the content]``, as WeasyPrint writes it. Same bytes in, same
-    bytes out. Raises ValueError when there is no part.
+    bytes out. Raises ValueError for no parts, more stub lists than parts, or parts with
+    page labels or form fields (which would need joining too).
     """
     if not parts or len(stubs) > len(parts):
         raise ValueError(f"{len(parts)} PDF parts to join with {len(stubs)} lists of stubs")
@@ -72,12 +76,27 @@ def join_pdfs(
 
 
 def _copy_catalog(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
-    """Part 0's catalog entries and Info dict: every part has the same ones."""
-    for key in _CATALOG_KEYS:
-        if key in first.Root:
-            out.Root[key] = _copy(out, first, first.Root[key])
+    """Part 0's catalog entries (but those joined from every part) and its Info dict.
+
+    Raises ValueError for page labels or form fields, which would need joining too.
+    """
+    for key, value in first.Root.items():
+        if key in _UNJOINED_CATALOG_KEYS:
+            raise ValueError(f"joining PDFs with {key} is not supported")
+        if key not in _JOINED_CATALOG_KEYS:
+            out.Root[key] = _copy(out, first, value)
+    for key, value in first.Root.get("/Names", Dictionary()).items():
+        if key != "/Dests":  # attachments (PDF/A-3), if any: part 0 holds the document's
+            _names(out)[key] = _copy(out, first, value)
     if "/Info" in first.trailer:
         out.trailer.Info = _copy(out, first, first.trailer.Info)
+
+
+def _names(out: pikepdf.Pdf) -> pikepdf.Object:
+    """The catalog's /Names dictionary, made if missing."""
+    if "/Names" not in out.Root:
+        out.Root.Names = Dictionary()
+    return out.Root.Names
 
 
 def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
@@ -263,9 +282,7 @@ def _join_destinations(
     tree = NameTree.new(out)
     for key in sorted(names):
         tree[key.decode()] = names[key]
-    if "/Names" not in out.Root:
-        out.Root.Names = Dictionary()
-    out.Root.Names.Dests = tree.obj
+    _names(out).Dests = tree.obj
 
 
 def _destinations(source: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
