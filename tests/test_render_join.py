@@ -90,6 +90,7 @@ def test_every_page_in_order_with_its_text(variant: str) -> None:
 def test_join_is_deterministic_and_carries_the_identifier(variant: str) -> None:
     again = join_pdfs(list(_parts(variant)), identifier=_ID, stubs=[set(s) for s in _STUBS])
     assert again == _joined(variant)
+    assert b"\r\nendstream" not in again, "no stream data ends with CR (see join.py)"
     assert PdfReader(io.BytesIO(again)).trailer["/ID"][0] == _ID.decode()
     other = join_pdfs(_parts(variant), identifier=b"another", stubs=_STUBS)
     assert other != again
@@ -302,3 +303,40 @@ def test_nothing_to_join_or_more_stub_lists_than_parts_is_an_error() -> None:
     labelled.save(buffer)
     with pytest.raises(ValueError, match="PageLabels"):
         join_pdfs([buffer.getvalue()], identifier=b"id")
+
+
+def test_a_stream_with_decode_parameters_keeps_them_for_its_filter() -> None:
+    import zlib
+
+    from mxpublish.render.join import _unambiguous_stream_ends
+
+    rows = [bytes([2, n % 256, n * 7 % 256, 13]) for n in range(2000)]
+    data = next(d for k in range(2000) if zlib.compress(d := b"".join(rows[:k])).endswith(b"\r"))
+    pdf = pikepdf.new()
+    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data)))
+    stream.Filter = pikepdf.Name.FlateDecode
+    stream.DecodeParms = pikepdf.Dictionary(Predictor=12, Columns=3)
+    pdf.Root.Extra = stream
+    decoded = stream.read_bytes()
+    _unambiguous_stream_ends(pdf)
+    assert stream.read_raw_bytes().endswith(b">") and stream.read_bytes() == decoded
+    assert stream.DecodeParms[0] is None and stream.DecodeParms[1].Predictor == 12
+
+
+def test_role_maps_are_merged_the_first_part_to_name_a_role_wins() -> None:
+    parts = []
+    for part, roles in zip(
+        _parts("pdf/ua-1"),
+        [{"/Chapter": "/Sect"}, {"/Note": "/P", "/Chapter": "/Div"}, {}],
+        strict=True,
+    ):
+        pdf = pikepdf.open(io.BytesIO(part))
+        if roles:
+            mapping = {key: pikepdf.Name(value) for key, value in roles.items()}
+            pdf.Root.StructTreeRoot.RoleMap = pikepdf.Dictionary(mapping)
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        parts.append(buffer.getvalue())
+    joined = pikepdf.open(io.BytesIO(join_pdfs(parts, identifier=_ID, stubs=_STUBS)))
+    role_map = joined.Root.StructTreeRoot.RoleMap
+    assert dict(role_map.items()) == {"/Chapter": "/Sect", "/Note": "/P"}
