@@ -261,7 +261,9 @@ def test_catalog_keeps_part_zero_entries(variant: str) -> None:
         assert len(pdf.Root.OutputIntents) == 1
 
 
-@pytest.mark.parametrize("variant", ["pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b"])
+@pytest.mark.parametrize(
+    "variant", ["pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b", "pdf/a-2u", "pdf/a-3u"]
+)
 def test_joined_pdf_passes_the_independent_validator(variant: str, tmp_path: Path) -> None:
     import page
 
@@ -340,3 +342,30 @@ def test_role_maps_are_merged_the_first_part_to_name_a_role_wins() -> None:
     joined = pikepdf.open(io.BytesIO(join_pdfs(parts, identifier=_ID, stubs=_STUBS)))
     role_map = joined.Root.StructTreeRoot.RoleMap
     assert dict(role_map.items()) == {"/Chapter": "/Sect", "/Note": "/P"}
+
+
+@pytest.mark.parametrize("variant", ["pdf/ua-1", "none"])
+def test_each_font_subset_has_a_name_of_its_own(variant: str) -> None:
+    """WeasyPrint names a face's subset the same in every part, whatever glyphs it keeps."""
+    import hashlib
+
+    def subsets(data: bytes) -> dict[str, set[str]]:
+        programs: dict[str, set[str]] = {}
+        pdf = pikepdf.open(io.BytesIO(data))
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                program = obj.get("/FontFile3") or obj.get("/FontFile2")
+                digest = hashlib.sha256(program.read_bytes()).hexdigest()
+                programs.setdefault(str(obj.FontName), set()).add(digest)
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font":
+                font = obj.DescendantFonts[0] if "/DescendantFonts" in obj else obj
+                assert obj.BaseFont == font.FontDescriptor.FontName
+        return programs
+
+    parts = [subsets(part) for part in _parts(variant)]
+    assert len({name for part in parts for name in part}) < sum(map(len, parts)), "the hazard"
+    joined = subsets(_joined(variant))
+    assert all(len(programs) == 1 for programs in joined.values())
+    assert sorted(d for p in joined.values() for d in p) == sorted(
+        {d for part in parts for programs in part.values() for d in programs}
+    )

@@ -14,8 +14,10 @@ structure element's /Pg or a destination copied after the pages lands on the cop
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import re
 import warnings
 from collections.abc import Collection, Iterator, Sequence
 
@@ -27,6 +29,8 @@ from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, Stream
 #: metadata. Page labels and form fields would need joining too; WeasyPrint writes neither.
 _JOINED_CATALOG_KEYS = {"/Type", "/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/Dests"}
 _UNJOINED_CATALOG_KEYS = {"/PageLabels", "/AcroForm"}
+#: A subset font's name: a tag of six capitals and a plus sign before the PostScript name.
+_SUBSET_TAG = re.compile(r"/[A-Z]{6}\+")
 #: Structure tree root entries that are rebuilt rather than copied.
 _REBUILT_ROOT_KEYS = {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey", "/RoleMap", "/ClassMap"}
 
@@ -58,6 +62,7 @@ def join_pdfs(
     _join_outlines(out, sources)
     skipped = [set(names) for names in stubs] + [set()] * (len(parts) - len(stubs))
     _join_destinations(out, sources, skipped)
+    _distinct_subset_tags(out)
     _unambiguous_stream_ends(out)
     out.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
     buffer = io.BytesIO()
@@ -319,3 +324,32 @@ def _unambiguous_stream_ends(out: pikepdf.Pdf) -> None:
             filter=Array([Name.ASCIIHexDecode, *filters]),
             decode_parms=None if parms is None else Array([None, *parms]),
         )
+
+
+def _distinct_subset_tags(out: pikepdf.Pdf) -> None:
+    """Give each embedded font subset a tag of its own, derived from its font program.
+
+    WeasyPrint derives a subset's tag (``ABCDEF+``) from the face, not from the glyphs
+    kept, so parts that use different glyphs of one face carry different subsets under one
+    name. ISO 32000-1 (9.6.4) wants different tags for different subsets: a viewer or RIP
+    that caches fonts by name would draw one part's text with another's glyphs.
+    """
+    renamed: dict[tuple[int, int], str] = {}
+    for obj in out.objects:
+        if not isinstance(obj, Dictionary) or obj.get("/Type") != "/FontDescriptor":
+            continue
+        name = str(obj.get("/FontName", ""))
+        programs = [obj[key] for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in obj]
+        if _SUBSET_TAG.match(name) and programs:
+            digest = hashlib.sha256(name.encode() + programs[0].read_raw_bytes()).digest()
+            tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+            obj.FontName = Name(f"/{tag}{name[7:]}")
+            renamed[obj.objgen] = tag
+    for obj in out.objects:
+        if not isinstance(obj, Dictionary) or obj.get("/Type") != "/Font":
+            continue
+        font = obj.DescendantFonts[0] if "/DescendantFonts" in obj else obj
+        descriptor = font.get("/FontDescriptor")
+        base = str(obj.get("/BaseFont", ""))
+        if descriptor is not None and descriptor.objgen in renamed and _SUBSET_TAG.match(base):
+            obj.BaseFont = Name(f"/{renamed[descriptor.objgen]}{base[7:]}")
