@@ -91,6 +91,7 @@ def test_join_is_deterministic_and_carries_the_identifier(variant: str) -> None:
     again = join_pdfs(list(_parts(variant)), identifier=_ID, stubs=[set(s) for s in _STUBS])
     assert again == _joined(variant)
     assert b"\r\nendstream" not in again, "no stream data ends with CR (see join.py)"
+    assert b"/ObjStm" in again
     assert PdfReader(io.BytesIO(again)).trailer["/ID"][0] == _ID.decode()
     other = join_pdfs(_parts(variant), identifier=b"another", stubs=_STUBS)
     assert other != again
@@ -277,21 +278,84 @@ def test_joined_pdf_passes_the_independent_validator(variant: str, tmp_path: Pat
         assert report.rules.failed == 0 and report.is_compliant, (profile, failures[:5])
 
 
-def test_a_flate_stream_ending_in_cr_is_hex_encoded() -> None:
+def _data_ending_with_cr_when_compressed(rows: list[bytes]) -> bytes:
+    import zlib
+
+    return next(
+        data
+        for count in range(len(rows))
+        if zlib.compress(data := b"".join(rows[:count])).endswith(b"\r")
+    )
+
+
+def test_a_flate_stream_ending_in_cr_gets_a_run_length_wrapper() -> None:
     """qpdf writes LF before endstream, which after a CR a validator reads as CR LF."""
     import zlib
 
-    data = next(d for n in range(10_000) if zlib.compress(d := b"x%d" % n, 9).endswith(b"\r"))
-    from mxpublish.render.join import _unambiguous_stream_ends
+    from mxpublish.render.qpdf_write import _run_length_wrap, _streams_ending_with_cr
 
+    data = _data_ending_with_cr_when_compressed([b"x%d" % n for n in range(10_000)])
     pdf = pikepdf.new()
-    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data, 9)))
+    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data)))
     stream.Filter = pikepdf.Name.FlateDecode
     pdf.Root.Extra = stream
-    assert stream.read_raw_bytes().endswith(b"\r")
-    _unambiguous_stream_ends(pdf)
-    assert stream.read_raw_bytes().endswith(b">") and stream.read_bytes() == data
-    assert stream.Filter == [pikepdf.Name.ASCIIHexDecode, pikepdf.Name.FlateDecode]
+    assert [s.objgen for s in _streams_ending_with_cr(pdf.objects)] == [stream.objgen]
+    _run_length_wrap(stream)
+    assert stream.read_raw_bytes().endswith(b"\x80") and not _streams_ending_with_cr(pdf.objects)
+    assert stream.read_bytes(decode_level=pikepdf.StreamDecodeLevel.specialized) == data
+    assert stream.Filter == [pikepdf.Name.RunLengthDecode, pikepdf.Name.FlateDecode]
+
+
+def test_a_wrapped_stream_keeps_its_decode_parameters() -> None:
+    import zlib
+
+    from mxpublish.render.qpdf_write import _run_length_wrap
+
+    data = _data_ending_with_cr_when_compressed(
+        [bytes([2, n % 256, n * 7 % 256, 13]) for n in range(2000)]
+    )
+    pdf = pikepdf.new()
+    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data)))
+    stream.Filter = pikepdf.Name.FlateDecode
+    stream.DecodeParms = pikepdf.Dictionary(Predictor=12, Columns=3)
+    pdf.Root.Extra = stream
+    decoded = stream.read_bytes()
+    _run_length_wrap(stream)
+    assert stream.read_bytes(decode_level=pikepdf.StreamDecodeLevel.specialized) == decoded
+    assert stream.DecodeParms[0] is None and stream.DecodeParms[1].Predictor == 12
+
+
+def test_an_object_stream_ending_in_cr_is_written_again_with_other_bytes() -> None:
+    """qpdf compresses object streams as it writes them; one that ends with CR gets the
+    default /R 0 on one of its structure elements and the file is written again."""
+    from mxpublish.render.qpdf_write import _save, _streams_ending_with_cr, write_unambiguous
+
+    def book(elements: int) -> pikepdf.Pdf:
+        pdf = pikepdf.new()
+        root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+        kids = [
+            pdf.make_indirect(
+                pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.P, P=root)
+            )
+            for _ in range(elements)
+        ]
+        root.K = pikepdf.Array(kids)
+        pdf.Root.StructTreeRoot = root
+        return pdf
+
+    def ambiguous(data: bytes) -> int:
+        written = pikepdf.open(io.BytesIO(data))
+        return len(_streams_ending_with_cr(written.objects))
+
+    size = next(n for n in range(1, 3000) if ambiguous(_save(book(n), "1.7", object_streams=True)))
+    data = write_unambiguous(book(size), "1.7")
+    assert ambiguous(data) == 0
+    written = pikepdf.open(io.BytesIO(data))
+    assert "/ObjStm" in {
+        str(obj.get("/Type")) for obj in written.objects if isinstance(obj, pikepdf.Stream)
+    }
+    revised = [kid for kid in written.Root.StructTreeRoot.K if "/R" in kid]
+    assert revised and all(kid.R == 0 for kid in revised)
 
 
 def test_nothing_to_join_or_more_stub_lists_than_parts_is_an_error() -> None:
@@ -305,24 +369,6 @@ def test_nothing_to_join_or_more_stub_lists_than_parts_is_an_error() -> None:
     labelled.save(buffer)
     with pytest.raises(ValueError, match="PageLabels"):
         join_pdfs([buffer.getvalue()], identifier=b"id")
-
-
-def test_a_stream_with_decode_parameters_keeps_them_for_its_filter() -> None:
-    import zlib
-
-    from mxpublish.render.join import _unambiguous_stream_ends
-
-    rows = [bytes([2, n % 256, n * 7 % 256, 13]) for n in range(2000)]
-    data = next(d for k in range(2000) if zlib.compress(d := b"".join(rows[:k])).endswith(b"\r"))
-    pdf = pikepdf.new()
-    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data)))
-    stream.Filter = pikepdf.Name.FlateDecode
-    stream.DecodeParms = pikepdf.Dictionary(Predictor=12, Columns=3)
-    pdf.Root.Extra = stream
-    decoded = stream.read_bytes()
-    _unambiguous_stream_ends(pdf)
-    assert stream.read_raw_bytes().endswith(b">") and stream.read_bytes() == decoded
-    assert stream.DecodeParms[0] is None and stream.DecodeParms[1].Predictor == 12
 
 
 def test_role_maps_are_merged_the_first_part_to_name_a_role_wins() -> None:

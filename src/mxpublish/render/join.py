@@ -22,7 +22,9 @@ import warnings
 from collections.abc import Collection, Iterator, Sequence
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, Stream
+from pikepdf import Array, Dictionary, Name, NameTree, NumberTree
+
+from mxpublish.render.qpdf_write import write_unambiguous
 
 #: Catalog entries built from every part; the others (Lang, MarkInfo, ViewerPreferences,
 #: Metadata, OutputIntents…) are taken from part 0: all parts have them from the same
@@ -63,21 +65,8 @@ def join_pdfs(
     skipped = [set(names) for names in stubs] + [set()] * (len(parts) - len(stubs))
     _join_destinations(out, sources, skipped)
     _distinct_subset_tags(out)
-    _unambiguous_stream_ends(out)
-    out.trailer.ID = pikepdf.Array([pikepdf.String(identifier), pikepdf.String(identifier)])
-    buffer = io.BytesIO()
-    out.save(
-        buffer,
-        force_version=first.pdf_version,
-        fix_metadata_version=False,  # it would rewrite the XMP with today's date
-        deterministic_id=True,
-        # qpdf writes the parts' streams as they are: a stream it compressed (an object
-        # stream too) could end with CR again (see _unambiguous_stream_ends)
-        compress_streams=False,
-        stream_decode_level=pikepdf.StreamDecodeLevel.none,
-        object_stream_mode=pikepdf.ObjectStreamMode.disable,
-    )
-    return buffer.getvalue()
+    out.trailer.ID = Array([pikepdf.String(identifier), pikepdf.String(identifier)])
+    return write_unambiguous(out, first.pdf_version)
 
 
 def _copy_catalog(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
@@ -300,32 +289,6 @@ def _destinations(source: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
             yield key[1:], value
 
 
-def _unambiguous_stream_ends(out: pikepdf.Pdf) -> None:
-    """Wrap in ASCIIHexDecode any filtered stream whose data ends with CR.
-
-    qpdf writes LF before ``endstream``; after a CR a validator reads CR LF as the end of
-    line and finds the stream one byte shorter than its /Length (``page``:
-    PDFA2A-STREAM-LENGTH-001; conformance.py fixes WeasyPrint's own writer). Flate data
-    ends with a checksum of what it encodes, so compressing again cannot help; hex data
-    ends with ``>``. About one stream in 256 grows this way, to twice its size.
-    """
-    for obj in out.objects:
-        if not isinstance(obj, Stream) or "/Filter" not in obj or obj.get("/Type") == "/Metadata":
-            continue
-        raw = obj.read_raw_bytes()
-        if not raw.endswith(b"\r"):
-            continue
-        filters = obj.Filter if isinstance(obj.Filter, Array) else Array([obj.Filter])
-        parms = obj.get("/DecodeParms")
-        if parms is not None and not isinstance(parms, Array):
-            parms = Array([parms])
-        obj.write(
-            raw.hex().encode() + b">",
-            filter=Array([Name.ASCIIHexDecode, *filters]),
-            decode_parms=None if parms is None else Array([None, *parms]),
-        )
-
-
 def _distinct_subset_tags(out: pikepdf.Pdf) -> None:
     """Give each embedded font subset a tag of its own, derived from its font program.
 
@@ -337,6 +300,8 @@ def _distinct_subset_tags(out: pikepdf.Pdf) -> None:
     renamed: dict[tuple[int, int], str] = {}
     for obj in out.objects:
         if not isinstance(obj, Dictionary) or obj.get("/Type") != "/FontDescriptor":
+            continue
+        if obj.objgen in renamed:  # pikepdf may list an object twice
             continue
         name = str(obj.get("/FontName", ""))
         programs = [obj[key] for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in obj]
