@@ -111,13 +111,15 @@ if sys.argv[1] != "read":
 """
 
 
-def _run(argv: list[str]) -> tuple[float, float]:
+def _run(argv: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak resident MB and CPU seconds of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", _JOIN, *argv])
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit("the join failed")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, cpu
 
 
 def main() -> None:
@@ -146,8 +148,9 @@ def main() -> None:
     runs = [_run([str(joined), *parts]) for _ in range(args.runs)]
     size = sum(Path(p).stat().st_size for p in parts)
     print(f"parts: {args.parts}, {size / 1e6:.1f} MB; joined {joined.stat().st_size / 1e6:.1f} MB")
-    print(f"join: median {statistics.median(t for t, _ in runs):.2f} s, ", end="")
-    print(f"peak RSS {max(m for _, m in runs):.0f} MB (reading the parts alone: {floor:.0f} MB)")
+    print(f"join: median {statistics.median(t for t, _, _ in runs):.2f} s wall, ", end="")
+    print(f"{statistics.median(c for _, _, c in runs):.2f} s CPU, ", end="")
+    print(f"peak RSS {max(m for _, m, _ in runs):.0f} MB (reading the parts alone: {floor:.0f} MB)")
     if args.single:
         render = [sys.executable, __file__, "--render-only", "--single", f"--keep={folder}"]
         subprocess.run([*render, *common], check=True)
