@@ -90,7 +90,7 @@ def test_every_page_in_order_with_its_text(variant: str) -> None:
 def test_join_is_deterministic_and_carries_the_identifier(variant: str) -> None:
     again = join_pdfs(list(_parts(variant)), identifier=_ID, stubs=[set(s) for s in _STUBS])
     assert again == _joined(variant)
-    assert b"\r\nendstream" not in again, "no stream data ends with CR (see join.py)"
+    assert b"\r\nendstream" not in again, "no stream data ends with CR (qpdf_write.py)"
     assert b"/ObjStm" in again
     assert PdfReader(io.BytesIO(again)).trailer["/ID"][0] == _ID.decode()
     other = join_pdfs(_parts(variant), identifier=b"another", stubs=_STUBS)
