@@ -41,9 +41,15 @@ h1 { bookmark-level: 1 } h2 { bookmark-level: 2 } #three { bookmark-state: close
 _ID = b"0123456789abcdef0123456789abcdef"
 
 
+#: What parts.py puts before a later part: an empty page, which the join drops.
+_LEAD = '<div style="break-after: page"></div>'
+
+
 @cache
-def _parts(variant: str) -> tuple[bytes, ...]:
-    """Each part laid out on its own, its page numbers continuing from the part before."""
+def _parts(variant: str, lead: str = "") -> tuple[bytes, ...]:
+    """Each part laid out on its own, its page numbers continuing from the part before;
+    with ``lead``, parts after the first start with that (a lead page, numbered before the
+    part's first page)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -54,19 +60,50 @@ def _parts(variant: str) -> tuple[bytes, ...]:
     for number, body in enumerate(_PARTS):
         config = FontConfiguration()
         css = fonts + _CSS + (PDFA_CSS if is_pdfa(variant) else "")
-        css += f"@page :first {{ counter-reset: page {pages + 1} }}"
+        led = bool(lead and number)
+        body = lead + body if led else body
+        css += f"@page :first {{ counter-reset: page {pages + 1 - led} }}"
         html = f'<html lang="en"><head><title>Joined</title></head><body>{body}</body></html>'
         document = HTML(string=html).render(
             stylesheets=[CSS(string=css, font_config=config)], font_config=config
         )
         parts.append(write_conforming(document, variant, b"part %d" % number))
-        pages += len(document.pages)
+        pages += len(document.pages) - led
     return tuple(parts)
 
 
 @cache
 def _joined(variant: str) -> bytes:
     return join_pdfs(_parts(variant), identifier=_ID, stubs=_STUBS)
+
+
+_DROP = (False, True, True)
+
+
+@cache
+def _joined_without_leads(variant: str) -> bytes:
+    return join_pdfs(_parts(variant, _LEAD), identifier=_ID, stubs=_STUBS, drop_first=_DROP)
+
+
+def _assert_unambiguous_stream_ends(data: bytes) -> int:
+    """Every object is where the cross-reference table says; every stream's data is
+    /Length bytes long and followed by LF endstream, or CR LF if it ends with CR (a
+    validator would read CR LF as the end-of-line marker). Returns the streams seen."""
+    pdf = pikepdf.open(io.BytesIO(data))
+    assert data.startswith(b"%PDF-1.7\n%") and min(data[10:14]) > 127, "binary comment line"
+    streams = 0
+    for (number, generation), entry in pdf.get_xref_table().items():
+        assert entry.type == 1, "no object streams, no compressed objects"
+        assert data.startswith(b"%d %d obj\n" % (number, generation), entry.offset)
+        obj = pdf.get_object(number, generation)
+        if isinstance(obj, pikepdf.Stream):
+            raw = obj.read_raw_bytes()
+            start = data.index(b"stream\n", entry.offset) + len(b"stream\n")
+            assert int(obj.Length) == len(raw) and data[start : start + len(raw)] == raw
+            end = b"\r\nendstream" if raw.endswith(b"\r") else b"\nendstream"
+            assert data.startswith(end, start + len(raw))
+            streams += 1
+    return streams
 
 
 VARIANTS = ["pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b", "none"]
@@ -90,8 +127,7 @@ def test_every_page_in_order_with_its_text(variant: str) -> None:
 def test_join_is_deterministic_and_carries_the_identifier(variant: str) -> None:
     again = join_pdfs(list(_parts(variant)), identifier=_ID, stubs=[set(s) for s in _STUBS])
     assert again == _joined(variant)
-    assert b"\r\nendstream" not in again, "no stream data ends with CR (qpdf_write.py)"
-    assert b"/ObjStm" in again
+    assert _assert_unambiguous_stream_ends(again) > 10
     assert PdfReader(io.BytesIO(again)).trailer["/ID"][0] == _ID.decode()
     other = join_pdfs(_parts(variant), identifier=b"another", stubs=_STUBS)
     assert other != again
@@ -207,22 +243,44 @@ def _children_of_document(
 
 @pytest.mark.parametrize("variant", TAGGED)
 def test_one_structure_tree_with_a_consistent_parent_tree(variant: str) -> None:
-    pdf = pikepdf.open(io.BytesIO(_joined(variant)))
+    _assert_one_consistent_structure_tree(_joined(variant), _parts(variant))
+
+
+def _on_first(element: pikepdf.Object, pdf: pikepdf.Pdf) -> bool:
+    return "/Pg" in element and element.Pg.objgen == pdf.pages[0].obj.objgen
+
+
+def _assert_one_consistent_structure_tree(
+    data: bytes, parts: tuple[bytes, ...], drop: tuple[bool, ...] = (False, False, False)
+) -> None:
+    """One Document holding every part's Document kids (but a dropped page's), a parent
+    tree with one key for each page and annotation, each MCID in the tree once."""
+    pdf = pikepdf.open(io.BytesIO(data))
     root = pdf.Root.StructTreeRoot
     assert len(root.K) == 1 and root.K[0].S == "/Document"
     document = root.K[0]
     assert document.P.objgen == root.objgen
-    sources = [pikepdf.open(io.BytesIO(part)) for part in _parts(variant)]
-    first_kids = [len(source.Root.StructTreeRoot.K[0].K) for source in sources]
+    sources = [pikepdf.open(io.BytesIO(part)) for part in parts]
+    first_kids = [
+        len([kid for kid in s.Root.StructTreeRoot.K[0].K if not dropped or not _on_first(kid, s)])
+        for s, dropped in zip(sources, drop, strict=True)
+    ]
     assert len(document.K) == sum(first_kids), "every part's Document kids, nothing more"
     parent_tree = dict(pikepdf.NumberTree(root.ParentTree).items())
     assert int(root.ParentTreeNextKey) == max(parent_tree) + 1
 
     tops = _children_of_document(root, parent_tree)
     assert {kid.objgen for kid in document.K} <= set(tops), "a kid's /P is the Document"
-    detached = [_children_of_document(s.Root.StructTreeRoot) for s in sources]
+    detached = [
+        {
+            objgen: top
+            for objgen, top in _children_of_document(s.Root.StructTreeRoot).items()
+            if not dropped or not _on_first(top, s)
+        }
+        for s, dropped in zip(sources, drop, strict=True)
+    ]
     assert len(tops) - len(document.K) == sum(
-        len(d) - len(s.Root.StructTreeRoot.K[0].K) for d, s in zip(detached, sources, strict=True)
+        len(d) - kids for d, kids in zip(detached, first_kids, strict=True)
     ), "margin boxes, kept out as by WeasyPrint"
     seen: Counter[tuple[int, int]] = Counter()
     found: dict[str, Any] = {"elements": set(), "owner": {}, "annotations": {}}
@@ -294,74 +352,124 @@ def _data_ending_with_cr_when_compressed(rows: list[bytes]) -> bytes:
     )
 
 
-def test_a_flate_stream_ending_in_cr_gets_a_run_length_wrapper() -> None:
-    """qpdf writes LF before endstream, which after a CR a validator reads as CR LF."""
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_stream_whose_data_ends_with_cr_ends_with_cr_lf() -> None:
+    """After data ending in CR, a lone LF before endstream reads as CR LF to a validator."""
     import zlib
 
-    from mxpublish.render.qpdf_write import _run_length_wrap, _streams_ending_with_cr
-
-    data = _data_ending_with_cr_when_compressed([b"x%d" % n for n in range(10_000)])
-    pdf = pikepdf.new()
-    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data)))
-    stream.Filter = pikepdf.Name.FlateDecode
-    pdf.Root.Extra = stream
-    assert [s.objgen for s in _streams_ending_with_cr(pdf.objects)] == [stream.objgen]
-    _run_length_wrap(stream)
-    assert stream.read_raw_bytes().endswith(b"\x80") and not _streams_ending_with_cr(pdf.objects)
-    assert stream.read_bytes(decode_level=pikepdf.StreamDecodeLevel.specialized) == data
-    assert stream.Filter == [pikepdf.Name.RunLengthDecode, pikepdf.Name.FlateDecode]
-
-
-def test_a_wrapped_stream_keeps_its_decode_parameters() -> None:
-    import zlib
-
-    from mxpublish.render.qpdf_write import _run_length_wrap
-
-    data = _data_ending_with_cr_when_compressed(
-        [bytes([2, n % 256, n * 7 % 256, 13]) for n in range(2000)]
+    pdf = pikepdf.open(io.BytesIO(_parts("pdf/ua-1")[1]))
+    page = pdf.pages[0]
+    text = PdfReader(io.BytesIO(_parts("pdf/ua-1")[1])).pages[0].extract_text()
+    content = page.Contents.read_bytes()
+    padded = _data_ending_with_cr_when_compressed(
+        [content] + [b"%% padding %d\n" % n for n in range(20_000)]
     )
-    pdf = pikepdf.new()
-    stream = pdf.make_indirect(pikepdf.Stream(pdf, zlib.compress(data)))
-    stream.Filter = pikepdf.Name.FlateDecode
-    stream.DecodeParms = pikepdf.Dictionary(Predictor=12, Columns=3)
-    pdf.Root.Extra = stream
-    decoded = stream.read_bytes()
-    _run_length_wrap(stream)
-    assert stream.read_bytes(decode_level=pikepdf.StreamDecodeLevel.specialized) == decoded
-    assert stream.DecodeParms[0] is None and stream.DecodeParms[1].Predictor == 12
+    page.Contents.write(zlib.compress(padded), filter=pikepdf.Name.FlateDecode)
+    parts = [_parts("pdf/ua-1")[0], _saved(pdf)]
+    joined = join_pdfs(parts, identifier=_ID)
+    _assert_unambiguous_stream_ends(joined)
+    first = PdfReader(io.BytesIO(_parts("pdf/ua-1")[0])).pages
+    assert PdfReader(io.BytesIO(joined)).pages[len(first)].extract_text() == text
+    assert b"\r\r\nendstream" in joined, "the CR of the data, then CR LF"
 
 
-def test_an_object_stream_ending_in_cr_is_written_again_with_other_bytes() -> None:
-    """qpdf compresses object streams as it writes them; one that ends with CR gets the
-    default /R 0 on one of its structure elements and the file is written again."""
-    from mxpublish.render.qpdf_write import _save, _streams_ending_with_cr, write_unambiguous
+def test_streams_keep_their_encoded_data_filters_and_decode_parameters() -> None:
+    import zlib
 
-    def book(elements: int) -> pikepdf.Pdf:
-        pdf = pikepdf.new()
-        root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-        kids = [
-            pdf.make_indirect(
-                pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.P, P=root)
-            )
-            for _ in range(elements)
-        ]
-        root.K = pikepdf.Array(kids)
-        pdf.Root.StructTreeRoot = root
-        return pdf
-
-    def ambiguous(data: bytes) -> int:
-        written = pikepdf.open(io.BytesIO(data))
-        return len(_streams_ending_with_cr(written.objects))
-
-    size = next(n for n in range(1, 3000) if ambiguous(_save(book(n), "1.7", object_streams=True)))
-    data = write_unambiguous(book(size), "1.7")
-    assert ambiguous(data) == 0
-    written = pikepdf.open(io.BytesIO(data))
-    assert "/ObjStm" in {
-        str(obj.get("/Type")) for obj in written.objects if isinstance(obj, pikepdf.Stream)
+    rows = b"".join(bytes([2, n % 256, n * 7 % 256, 13]) for n in range(2000))
+    pdf = pikepdf.open(io.BytesIO(_parts("none")[2]))
+    image = pikepdf.Stream(pdf, zlib.compress(rows))
+    image.Filter = pikepdf.Name.FlateDecode
+    image.DecodeParms = pikepdf.Dictionary(Predictor=12, Columns=3)
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = 3, 2000, 8
+    image.ColorSpace = pikepdf.Name.DeviceGray
+    pdf.pages[0].Resources.XObject = pikepdf.Dictionary(Extra=pdf.make_indirect(image))
+    decoded = image.read_bytes()
+    parts = [_parts("none")[0], _saved(pdf)]
+    opened = [pikepdf.open(io.BytesIO(data)) for data in parts]  # kept open to read
+    source = {
+        obj.read_raw_bytes(): obj
+        for part in opened
+        for obj in part.objects
+        if isinstance(obj, pikepdf.Stream)
     }
-    revised = [kid for kid in written.Root.StructTreeRoot.K if "/R" in kid]
-    assert revised and all(kid.R == 0 for kid in revised)
+    joined = pikepdf.open(io.BytesIO(join_pdfs(parts, identifier=_ID)))
+    streams = [obj for obj in joined.objects if isinstance(obj, pikepdf.Stream)]
+    for stream in streams:
+        original = source[stream.read_raw_bytes()]
+        assert stream.get("/Filter") == original.get("/Filter")
+        assert stream.get("/DecodeParms") == original.get("/DecodeParms")
+    extra = joined.pages[len(pikepdf.open(io.BytesIO(parts[0])).pages)].Resources.XObject.Extra
+    assert extra.DecodeParms.Predictor == 12 and extra.read_bytes() == decoded
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dropped_lead_pages_leave_the_book_as_if_laid_out_without_them(variant: str) -> None:
+    """parts.py lays a later part out after an empty lead page; the join drops it with
+    its structure elements (a Part holding an empty Div, the page number's margin box)."""
+    led = _parts(variant, _LEAD)
+    assert [len(PdfReader(io.BytesIO(p)).pages) for p in led] == [
+        len(PdfReader(io.BytesIO(p)).pages) + lead
+        for p, lead in zip(_parts(variant), _DROP, strict=False)
+    ]
+    joined, plain = (
+        PdfReader(io.BytesIO(data)) for data in [_joined_without_leads(variant), _joined(variant)]
+    )
+    assert [page.extract_text() for page in joined.pages] == [
+        page.extract_text() for page in plain.pages
+    ]
+    assert {name: _page_of(joined, d) for name, d in joined.named_destinations.items()} == {
+        name: _page_of(plain, d) for name, d in plain.named_destinations.items()
+    }
+
+    def outline(reader: PdfReader, items: list[Any]) -> list[Any]:
+        return [
+            outline(reader, item)
+            if isinstance(item, list)
+            else (item.title, _page_of(reader, item))
+            for item in items
+        ]
+
+    assert outline(joined, joined.outline) == outline(plain, plain.outline)
+    if variant in TAGGED:
+        _assert_one_consistent_structure_tree(_joined_without_leads(variant), led, _DROP)
+        pdf = pikepdf.open(io.BytesIO(_joined_without_leads(variant)))
+        root = pdf.Root.StructTreeRoot
+        assert int(root.ParentTreeNextKey) == len(pikepdf.NumberTree(root.ParentTree))
+    _assert_unambiguous_stream_ends(_joined_without_leads(variant))
+
+
+@pytest.mark.parametrize("variant", ["pdf/ua-1", "pdf/ua-1+a-2a", "pdf/a-2b"])
+def test_a_join_without_lead_pages_passes_the_independent_validator(
+    variant: str, tmp_path: Path
+) -> None:
+    import page
+
+    path = tmp_path / "joined.pdf"
+    path.write_bytes(_joined_without_leads(variant))
+    for profile in declared_profiles(path):
+        report = page.validate_pdf(path, profile=profile)
+        failures = [(f.rule_id, f.message) for f in report.failures]
+        assert report.rules.failed == 0 and report.is_compliant, (profile, failures[:5])
+
+
+def test_a_lead_page_with_a_link_or_alone_is_not_dropped() -> None:
+    linked = _parts(
+        "none", '<div style="break-after: page"><a href="https://example.org/">a site</a></div>'
+    )
+    with pytest.raises(ValueError, match="links"):
+        join_pdfs(linked, identifier=_ID, stubs=_STUBS, drop_first=_DROP)
+    alone = _parts("none", _LEAD)[:1]
+    with pytest.raises(ValueError, match="another page"):
+        join_pdfs(alone, identifier=_ID, drop_first=[True])
+    with pytest.raises(ValueError):
+        join_pdfs(alone, identifier=_ID, drop_first=[False, False])
 
 
 def test_nothing_to_join_or_more_stub_lists_than_parts_is_an_error() -> None:

@@ -1,4 +1,4 @@
-"""Join the PDFs of a book laid out in parts into one tagged PDF.
+"""Join the PDFs of a book laid out in parts into one tagged PDF, one part at a time.
 
 WeasyPrint keeps every laid-out page in memory, so a long book is laid out part by part and
 each part written as a PDF of its own (same variant, page numbers continued). This module
@@ -8,192 +8,245 @@ name tree of destinations (without the parts' *stubs*: empty elements that only 
 of a target in another part so that links to it are written as named destinations), and
 part 0's catalog entries and document information.
 
-qpdf (through pikepdf) copies the object graphs: it keeps one mapping per source PDF, so a
-structure element's /Pg or a destination copied after the pages lands on the copied page.
+The join streams: pikepdf (qpdf) parses one part at a time, and its objects are written
+straight to the output under new numbers, then the part is closed. qpdf holds every object
+it has read at some 4 KB each, so holding all parts at once (160,000 objects for a 644-page
+book) would take 700 MB. Only what a part's pages, structure elements, parent tree, outline
+items and destinations reach is written; the objects rebuilt once for the whole book
+(catalog, page tree, structure tree root and Document, parent tree, outline root, name
+trees) are written at the end under numbers handed out when first referred to.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import itertools
-import re
-import warnings
 from collections.abc import Collection, Iterator, Sequence
+from typing import BinaryIO
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, NameTree, NumberTree
+from pikepdf import NumberTree
 
-from mxpublish.render.qpdf_write import write_unambiguous
+from mxpublish.render.pdf_writer import Output, PartObjects, pdf_name
 
 #: Catalog entries built from every part; the others (Lang, MarkInfo, ViewerPreferences,
 #: Metadata, OutputIntents…) are taken from part 0: all parts have them from the same
 #: metadata. Page labels and form fields would need joining too; WeasyPrint writes neither.
 _JOINED_CATALOG_KEYS = {"/Type", "/Pages", "/StructTreeRoot", "/Outlines", "/Names", "/Dests"}
 _UNJOINED_CATALOG_KEYS = {"/PageLabels", "/AcroForm"}
-#: A subset font's name: a tag of six capitals and a plus sign before the PostScript name.
-_SUBSET_TAG = re.compile(r"/[A-Z]{6}\+")
 #: Structure tree root entries that are rebuilt rather than copied.
 _REBUILT_ROOT_KEYS = {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey", "/RoleMap", "/ClassMap"}
+#: Page attributes a page may inherit from its page tree nodes (ISO 32000-1, 7.7.3.4).
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+class _Book:
+    """What is joined across the parts, kept between them: the numbers of the objects
+    rebuilt for the whole book and their entries, as PDF syntax."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.numbers: dict[str, int] = {}
+        self.pages: list[int] = []
+        self.document_kids: list[bytes] = []
+        self.parent_tree: list[tuple[int, bytes]] = []
+        self.next_key = 0
+        self.role_map: dict[str, bytes] = {}
+        self.class_map: dict[str, bytes] = {}
+        self.outline_count = 0
+        self.outline_first: int | None = None
+        self.outline_last: tuple[int, list[bytes]] | None = None  # written with its /Next
+        self.destinations: dict[bytes, bytes] = {}
+        #: part 0's entries of the catalog, /Names, structure root and Document; its Info
+        self.catalog: list[bytes] = []
+        self.names: list[bytes] = []
+        self.struct_root: list[bytes] = []
+        self.document: list[bytes] = []
+        self.info: bytes | None = None
+
+    def number(self, name: str) -> int:
+        """The number of the book's ``name`` object (pages, document…), handed out now."""
+        if name not in self.numbers:
+            self.numbers[name] = self.out.allocate()
+        return self.numbers[name]
+
+    def ref(self, name: str) -> bytes:
+        return b"%d 0 R" % self.number(name)
 
 
 def join_pdfs(
-    parts: Sequence[bytes], *, identifier: bytes, stubs: Sequence[Collection[str]] = ()
+    parts: Sequence[bytes],
+    *,
+    identifier: bytes,
+    stubs: Sequence[Collection[str]] = (),
+    drop_first: Sequence[bool] = (),
 ) -> bytes:
     """One PDF from ``parts`` (PDF bytes in reading order, all of one WeasyPrint variant).
 
     ``stubs[i]`` names the destinations of part ``i`` that are stubs; they are left out, so
-    each name leads to the part that holds its real target. The trailer ID is
-    ``[identifier, digest of the content]``, as WeasyPrint writes it. Same bytes in, same
-    bytes out. Raises ValueError for no parts, more stub lists than parts, or parts with
-    page labels or form fields (which would need joining too).
+    each name leads to the part that holds its real target. A part whose ``drop_first`` is
+    true loses its first page and the structure elements WeasyPrint made for it (parts.py
+    lays a later part out after an empty lead page). The trailer ID is ``[identifier,
+    digest of the content]``, as WeasyPrint writes it. Same bytes in, same bytes out.
+    Raises ValueError for no parts, more stub or drop lists than parts, a page to drop
+    that has links, or parts with page labels or form fields (which would need joining).
     """
-    if not parts or len(stubs) > len(parts):
-        raise ValueError(f"{len(parts)} PDF parts to join with {len(stubs)} lists of stubs")
-    sources = [pikepdf.Pdf.open(io.BytesIO(part)) for part in parts]
-    out = pikepdf.Pdf.new()
-    first = sources[0]
-    with warnings.catch_warnings():
-        # pikepdf warns that extend() leaves named destinations behind: they are joined below
-        warnings.filterwarnings("ignore", "Copying pages from another Pdf")
-        for source in sources:
-            out.pages.extend(source.pages)
-    _copy_catalog(out, first)
-    if "/StructTreeRoot" in first.Root:
-        _join_structure(out, sources)
-    _join_outlines(out, sources)
-    skipped = [set(names) for names in stubs] + [set()] * (len(parts) - len(stubs))
-    _join_destinations(out, sources, skipped)
-    _distinct_subset_tags(out)
-    out.trailer.ID = Array([pikepdf.String(identifier), pikepdf.String(identifier)])
-    return write_unambiguous(out, first.pdf_version)
+    buffer = io.BytesIO()
+    write_joined(parts, buffer, identifier=identifier, stubs=stubs, drop_first=drop_first)
+    return buffer.getvalue()  # no copy: BytesIO hands its buffer over
 
 
-def _copy_catalog(out: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
-    """Part 0's catalog entries (but those joined from every part) and its Info dict.
+def write_joined(
+    parts: Sequence[bytes],
+    output: BinaryIO,
+    *,
+    identifier: bytes,
+    stubs: Sequence[Collection[str]] = (),
+    drop_first: Sequence[bool] = (),
+) -> None:
+    """Write the join of ``parts`` (see join_pdfs) to ``output``, one part at a time."""
+    if not parts or len(stubs) > len(parts) or len(drop_first) > len(parts):
+        raise ValueError(
+            f"{len(parts)} PDF parts to join with {len(stubs)} lists of stubs "
+            f"and {len(drop_first)} flags to drop a first page"
+        )
+    book: _Book | None = None
+    for index, data in enumerate(parts):
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if book is None:
+                book = _Book(Output(output, pdf.pdf_version))
+            part = PartObjects(book.out, pdf)
+            skip = set(stubs[index]) if index < len(stubs) else set()
+            drop = index < len(drop_first) and bool(drop_first[index])
+            _join_part(book, part, first=index == 0, stubs=skip, drop=drop)
+            del part
+    assert book is not None
+    _finish(book, identifier)
 
-    Raises ValueError for page labels or form fields, which would need joining too.
+
+def _join_part(
+    book: _Book, part: PartObjects, *, first: bool, stubs: Collection[str], drop: bool
+) -> None:
+    """Write what one part adds to the book and note its entries of the book's objects."""
+    pdf = part.pdf
+    for key in _UNJOINED_CATALOG_KEYS & set(pdf.Root.keys()):
+        raise ValueError(f"joining PDFs with {key} is not supported")
+    part.refs[pdf.Root.objgen] = book.ref("catalog")
+    for node in _page_tree_nodes(pdf.Root.Pages):
+        part.refs[node.objgen] = book.ref("pages")
+    pages = [page.obj for page in pdf.pages]
+    dropped = _dropped_page(pages) if drop else None
+    for page in pages:
+        inherited = _inherited(page)
+        if inherited:
+            part.extra[page.objgen] = {key: part.value(value) for key, value in inherited.items()}
+        book.pages.append(part.number(page))
+    if dropped is not None:  # a destination to the lead page goes to the page after it
+        part.refs[dropped.objgen] = b"%d 0 R" % book.pages[-len(pages)]
+    if "/StructTreeRoot" in pdf.Root:
+        _join_structure(book, part, dropped)
+    _join_outlines(book, part)
+    for name, destination in _destinations(pdf):
+        if name not in book.destinations and _decoded(name) not in stubs:
+            book.destinations[name] = part.value(destination)
+    if first:
+        _take_catalog(book, part)
+    part.drain()
+    if part.held is not None:  # the part's last top outline item
+        book.outline_last = part.held
+
+
+def _page_tree_nodes(node: pikepdf.Object) -> Iterator[pikepdf.Object]:
+    """The page tree's inner nodes (not the pages)."""
+    yield node
+    for kid in node.get("/Kids", ()):
+        if "/Kids" in kid:
+            yield from _page_tree_nodes(kid)
+
+
+def _inherited(page: pikepdf.Object) -> dict[str, object]:
+    """Attributes ``page`` inherits from its page tree nodes, which are not written."""
+    found: dict[str, object] = {}
+    node = page
+    while "/Parent" in node:
+        node = node.Parent
+        for key in _INHERITED:
+            if key in node and key not in page and key not in found:
+                found[key] = node[key]
+    return found
+
+
+def _dropped_page(pages: list[pikepdf.Dictionary]) -> pikepdf.Dictionary:
+    """Take the first page out of ``pages``; ValueError if it has links or is the only one."""
+    if len(pages) < 2:
+        raise ValueError("a part whose first page is dropped needs another page")
+    if pages[0].get("/Annots"):
+        raise ValueError("the page to drop has links")
+    return pages.pop(0)
+
+
+def _join_structure(book: _Book, part: PartObjects, dropped: pikepdf.Object | None) -> None:
+    """Put a part's Document kids under the book's Document, and its parent tree entries,
+    their keys moved up by those the parts before used, in the book's parent tree.
+
+    The /StructParents of its pages and /StructParent of its annotations move with them
+    (a hook of PartObjects.entries). A dropped page's elements (WeasyPrint makes each page's top
+    elements kids of the Document with the page as /Pg) and its parent tree key go.
     """
-    for key, value in first.Root.items():
-        if key in _UNJOINED_CATALOG_KEYS:
-            raise ValueError(f"joining PDFs with {key} is not supported")
-        if key not in _JOINED_CATALOG_KEYS:
-            out.Root[key] = _copy(out, first, value)
-    for key, value in first.Root.get("/Names", Dictionary()).items():
-        if key != "/Dests":  # attachments (PDF/A-3), if any: part 0 holds the document's
-            _names(out)[key] = _copy(out, first, value)
-    if "/Info" in first.trailer:
-        out.trailer.Info = _copy(out, first, first.trailer.Info)
+    pdf = part.pdf
+    root = pdf.Root.StructTreeRoot
+    document = _document(root)
+    part.refs[root.objgen] = book.ref("struct_root")
+    part.refs[document.objgen] = book.ref("document")
+    dropped_key = None
+    kids = _kids(document)
+    if dropped is not None:
+        dropped_key = dropped.get("/StructParents")
+        on_dropped = [kid for kid in kids if _on_page(kid, dropped)]
+        for kid in on_dropped:
+            part.refs[kid.objgen] = b"null"
+        kids = [kid for kid in kids if not _on_page(kid, dropped)]
+    offset = book.next_key
+    gap = dropped_key if isinstance(dropped_key, int) else None
+    part.key = lambda key: key + offset - (gap is not None and key > gap)
+    book.document_kids += [part.value(kid) for kid in kids]
+    for key, value in NumberTree(root.ParentTree).items():
+        if key != gap:
+            book.parent_tree.append((part.key(key), part.value(value)))
+    book.next_key = offset + _next_key(root) - (gap is not None)
+    for entry, merged in (("/RoleMap", book.role_map), ("/ClassMap", book.class_map)):
+        for name, value in root.get(entry, {}).items():
+            if name not in merged:  # the first part to define a name wins
+                merged[name] = part.value(value)
+    if not book.document:  # the first part with a structure tree
+        book.struct_root = [
+            pdf_name(k) + b" " + part.value(v)
+            for k, v in root.items()
+            if k not in _REBUILT_ROOT_KEYS
+        ]
+        book.document = [
+            pdf_name(k) + b" " + part.value(v) for k, v in document.items() if k not in ("/K", "/P")
+        ]
 
 
-def _names(out: pikepdf.Pdf) -> pikepdf.Object:
-    """The catalog's /Names dictionary, made if missing."""
-    if "/Names" not in out.Root:
-        out.Root.Names = Dictionary()
-    return out.Root.Names
+def _on_page(element: object, page: pikepdf.Object) -> bool:
+    return (
+        isinstance(element, pikepdf.Dictionary)
+        and "/Pg" in element
+        and element.Pg.objgen == page.objgen
+    )
 
 
-def _copy(out: pikepdf.Pdf, source: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
-    """``obj`` of ``source`` in ``out``; qpdf copies only indirect objects, so a direct
-    dictionary or array is made indirect in the source first (its contents stay shared)."""
-    if isinstance(obj, Dictionary | Array) and not obj.is_indirect:
-        obj = source.make_indirect(obj)
-    return out.copy_foreign(obj) if obj.is_indirect else obj
-
-
-def _page_ranges(sources: Sequence[pikepdf.Pdf]) -> Iterator[range]:
-    """The indexes of each source's pages among the joined pages."""
-    start = 0
-    for source in sources:
-        yield range(start, start + len(source.pages))
-        start += len(source.pages)
-
-
-def _join_structure(out: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
-    """One StructTreeRoot whose Document holds every part's Document kids, in order.
-
-    Each part's parent tree keys (WeasyPrint: pages 0..n-1, then annotations) are moved up
-    by the keys the parts before it used, and so are the /StructParents of its pages and the
-    /StructParent of its annotations, which index that tree.
-    """
-    first_root = sources[0].Root.StructTreeRoot
-    root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    for key, value in first_root.items():
-        if key not in _REBUILT_ROOT_KEYS:
-            root[key] = _copy(out, sources[0], value)
-    document = out.make_indirect(Dictionary())
-    for key, value in _document(first_root).items():
-        if key not in ("/K", "/P"):
-            document[key] = _copy(out, sources[0], value)
-    document.P, document.K = root, Array()
-    root.K = Array([document])
-    parent_tree = NumberTree.new(out)
-    offset = 0
-    for source, pages in zip(sources, _page_ranges(sources), strict=True):
-        for index in pages:
-            _shift_struct_parents(out.pages[index].obj, offset)
-        offset = _join_part_structure(out, source, document, parent_tree, offset)
-        _merge_map(out, source, root, "/RoleMap")
-        _merge_map(out, source, root, "/ClassMap")
-    root.ParentTree = parent_tree.obj
-    root.ParentTreeNextKey = offset
-    out.Root.StructTreeRoot = root
-
-
-def _join_part_structure(
-    out: pikepdf.Pdf,
-    source: pikepdf.Pdf,
-    document: pikepdf.Object,
-    parent_tree: pikepdf.NumberTree,
-    offset: int,
-) -> int:
-    """Put one part's Document kids under ``document`` and its parent tree entries, moved
-    up by ``offset``, into ``parent_tree``; return the first key after them."""
-    source_root = source.Root.StructTreeRoot
-    tops = _children_of_document(source_root)
-    for top in tops:
-        del top.P  # not to drag in the part's own Document and structure root
-    for kid in _kids(_document(source_root)):
-        document.K.append(_copy(out, source, kid))
-    for number, value in NumberTree(source_root.ParentTree).items():
-        parent_tree[number + offset] = _copy(out, source, value)
-    for top in tops:
-        _copy(out, source, top).P = document
-    return offset + _next_key(source)
-
-
-def _next_key(source: pikepdf.Pdf) -> int:
+def _next_key(struct_root: pikepdf.Object) -> int:
     """The first parent tree key a part leaves unused."""
-    struct_root = source.Root.StructTreeRoot
     if "/ParentTreeNextKey" in struct_root:
         return int(struct_root.ParentTreeNextKey)
     return max(NumberTree(struct_root.ParentTree).keys(), default=-1) + 1
 
 
-def _children_of_document(struct_root: pikepdf.Object) -> list[pikepdf.Object]:
-    """The elements whose /P is the part's Document: its kids, and those WeasyPrint keeps
-    out of the tree on purpose (margin boxes: running heads, page numbers) that the parent
-    tree still maps."""
-    document = _document(struct_root)
-    tops = {kid.objgen: kid for kid in _kids(document) if isinstance(kid, Dictionary)}
-    seen: set[tuple[int, int]] = set()
-    for _, value in NumberTree(struct_root.ParentTree).items():
-        for element in value if isinstance(value, Array) else [value]:
-            while isinstance(element, Dictionary) and "/P" in element:
-                if element.objgen in seen:
-                    break
-                seen.add(element.objgen)
-                if element.P.objgen == document.objgen:
-                    tops.setdefault(element.objgen, element)
-                    break
-                element = element.P
-    return list(tops.values())
-
-
 def _document(struct_root: pikepdf.Object) -> pikepdf.Object:
     """The one Document element WeasyPrint puts under the structure tree root."""
     kids = struct_root.K
-    return kids[0] if isinstance(kids, Array) else kids
+    return kids[0] if isinstance(kids, pikepdf.Array) else kids
 
 
 def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
@@ -201,120 +254,109 @@ def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
     if "/K" not in element:
         return []
     kids = element.K
-    return list(kids) if isinstance(kids, Array) else [kids]
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _shift_struct_parents(page: pikepdf.Object, offset: int) -> None:
-    """Move a joined page's parent tree keys, and its annotations', up by ``offset``."""
-    if "/StructParents" in page:
-        page.StructParents = int(page.StructParents) + offset
-    for annotation in page.get("/Annots", ()):
-        if "/StructParent" in annotation:
-            annotation.StructParent = int(annotation.StructParent) + offset
+def _join_outlines(book: _Book, part: PartObjects) -> None:
+    """Chain the part's top-level outline items after the parts' before it.
 
-
-def _merge_map(out: pikepdf.Pdf, source: pikepdf.Pdf, root: pikepdf.Object, key: str) -> None:
-    """Add a part's RoleMap or ClassMap entries; the first part to define a name wins."""
-    source_root = source.Root.StructTreeRoot
-    if key not in source_root:
-        return
-    if key not in root:
-        root[key] = Dictionary()
-    for name, value in source_root[key].items():
-        if name not in root[key]:
-            root[key][name] = _copy(out, source, value)
-
-
-def _join_outlines(out: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
-    """The parts' top-level outline items one after another under one outline root.
-
-    Items keep their children, /Count (negative: closed) and destinations, which qpdf maps
-    to the joined pages. The root's /Count is the sum of the parts': the open items.
+    Items keep their children, /Count (negative: closed) and destinations. The part's
+    last top item waits (in the book) for the next part's first to link it as /Next.
     """
-    items: list[tuple[pikepdf.Pdf, pikepdf.Object]] = []
-    count = 0
-    for source in sources:
-        if "/Outlines" not in source.Root or "/First" not in source.Root.Outlines:
-            continue
-        outlines = source.Root.Outlines
-        count += int(outlines.get("/Count", 0))
-        item = outlines.First
-        while True:
-            del item.Parent  # not to drag in the part's own root
-            items.append((source, item))
-            if "/Next" not in item:
-                break
-            item = item.Next
-    if not items:
+    pdf = part.pdf
+    if "/Outlines" not in pdf.Root or "/First" not in pdf.Root.Outlines:
         return
-    copied = [_copy(out, source, item) for source, item in items]
-    root = out.make_indirect(Dictionary(Type=Name.Outlines, Count=count))
-    root.First, root.Last = copied[0], copied[-1]
-    for before, after in itertools.pairwise(copied):
-        before.Next, after.Prev = after, before
-    for item in copied:
-        item.Parent = root
-    out.Root.Outlines = root
+    outlines = pdf.Root.Outlines
+    part.refs[outlines.objgen] = book.ref("outlines")
+    book.outline_count += int(outlines.get("/Count", 0))
+    first, last = outlines.First, outlines.Last
+    if book.outline_last is None:
+        book.outline_first = part.number(first)
+    else:
+        number, entries = book.outline_last
+        part.extra[first.objgen] = {"/Prev": b"%d 0 R" % number}
+        next_entry = b"/Next %d 0 R" % part.number(first)
+        book.out.object(number, b"<<" + b" ".join([*entries, next_entry]) + b">>")
+    part.deferred = last.objgen
+    part.number(last)
 
 
-def _join_destinations(
-    out: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf], stubs: Sequence[set[str]]
-) -> None:
-    """One sorted name tree of the parts' named destinations, stubs left out.
-
-    WeasyPrint writes them under /Names /Dests; an older-style /Dests dictionary in the
-    catalog is read too. Should two parts define a name, the first in reading order wins,
-    as the first element with an id does in HTML.
-    """
-    names: dict[bytes, pikepdf.Object] = {}
-    for source, skip in zip(sources, stubs, strict=True):
-        for name, destination in _destinations(source):
-            if name not in skip and name.encode() not in names:
-                names[name.encode()] = _copy(out, source, destination)
-    if not names:
-        return
-    tree = NameTree.new(out)
-    for key in sorted(names):
-        tree[key.decode()] = names[key]
-    _names(out).Dests = tree.obj
-
-
-def _destinations(source: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
+def _destinations(pdf: pikepdf.Pdf) -> Iterator[tuple[bytes, pikepdf.Object]]:
     """A part's named destinations, from its name tree and its catalog /Dests."""
-    root = source.Root
+    root = pdf.Root
     if "/Names" in root and "/Dests" in root.Names:
-        yield from NameTree(root.Names.Dests).items()
-    if "/Dests" in root:
-        for key, value in root.Dests.items():
-            yield key[1:], value
+        yield from _name_tree(root.Names.Dests)
+    for key, value in root.get("/Dests", {}).items():
+        yield key[1:].encode(), value
 
 
-def _distinct_subset_tags(out: pikepdf.Pdf) -> None:
-    """Give each embedded font subset a tag of its own, derived from its font program.
+def _name_tree(node: pikepdf.Object) -> Iterator[tuple[bytes, pikepdf.Object]]:
+    """A name tree's keys (as their bytes) and values, in the tree's order."""
+    names = list(node.get("/Names", ()))
+    for key, value in zip(names[::2], names[1::2], strict=True):
+        yield bytes(key), value
+    for kid in node.get("/Kids", ()):
+        yield from _name_tree(kid)
 
-    WeasyPrint derives a subset's tag (``ABCDEF+``) from the face, not from the glyphs
-    kept, so parts that use different glyphs of one face carry different subsets under one
-    name. ISO 32000-1 (9.6.4) wants different tags for different subsets: a viewer or RIP
-    that caches fonts by name would draw one part's text with another's glyphs.
-    """
-    renamed: dict[tuple[int, int], str] = {}
-    for obj in out.objects:
-        if not isinstance(obj, Dictionary) or obj.get("/Type") != "/FontDescriptor":
-            continue
-        if obj.objgen in renamed:  # pikepdf may list an object twice
-            continue
-        name = str(obj.get("/FontName", ""))
-        programs = [obj[key] for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in obj]
-        if _SUBSET_TAG.match(name) and programs:
-            digest = hashlib.sha256(name.encode() + programs[0].read_raw_bytes()).digest()
-            tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
-            obj.FontName = Name(f"/{tag}{name[7:]}")
-            renamed[obj.objgen] = tag
-    for obj in out.objects:
-        if not isinstance(obj, Dictionary) or obj.get("/Type") != "/Font":
-            continue
-        font = obj.DescendantFonts[0] if "/DescendantFonts" in obj else obj
-        descriptor = font.get("/FontDescriptor")
-        base = str(obj.get("/BaseFont", ""))
-        if descriptor is not None and descriptor.objgen in renamed and _SUBSET_TAG.match(base):
-            obj.BaseFont = Name(f"/{renamed[descriptor.objgen]}{base[7:]}")
+
+def _decoded(key: bytes) -> str:
+    return str(pikepdf.String(key))
+
+
+def _take_catalog(book: _Book, part: PartObjects) -> None:
+    """Part 0's catalog entries (but those joined from every part), /Names and Info."""
+    pdf = part.pdf
+    for key, value in pdf.Root.items():
+        if key not in _JOINED_CATALOG_KEYS:
+            book.catalog.append(pdf_name(key) + b" " + part.value(value))
+    for key, value in pdf.Root.get("/Names", {}).items():
+        if key != "/Dests":  # attachments (PDF/A-3), if any: part 0 holds the document's
+            book.names.append(pdf_name(key) + b" " + part.value(value))
+    if "/Info" in pdf.trailer:
+        book.info = part.value(pdf.trailer.Info)
+
+
+def _finish(book: _Book, identifier: bytes) -> None:
+    """Write the objects rebuilt for the whole book, then the cross-reference table."""
+    out = book.out
+    catalog = [b"/Type /Catalog", b"/Pages " + book.ref("pages")]
+    kids = b" ".join(b"%d 0 R" % number for number in book.pages)
+    out.object(
+        book.number("pages"), b"<</Type /Pages /Count %d /Kids [%s]>>" % (len(book.pages), kids)
+    )
+    if "struct_root" in book.numbers:
+        catalog.append(b"/StructTreeRoot " + book.ref("struct_root"))
+        _write_structure(book)
+    if book.outline_last is not None:
+        number, entries = book.outline_last
+        out.object(number, b"<<" + b" ".join(entries) + b">>")
+        root = b"<</Type /Outlines /Count %d /First %d 0 R /Last %d 0 R>>"
+        out.object(book.number("outlines"), root % (book.outline_count, book.outline_first, number))
+        catalog.append(b"/Outlines " + book.ref("outlines"))
+    names = list(book.names)
+    if book.destinations:
+        flat = b" ".join(
+            bytes(pikepdf.String(key).unparse()) + b" " + book.destinations[key]
+            for key in sorted(book.destinations)
+        )
+        out.object(book.number("dests"), b"<</Names [%s]>>" % flat)
+        names.append(b"/Dests " + book.ref("dests"))
+    if names:
+        catalog.append(b"/Names <<" + b" ".join(names) + b">>")
+    out.object(book.number("catalog"), b"<<" + b" ".join(catalog + book.catalog) + b">>")
+    out.finish(book.number("catalog"), book.info, identifier)
+
+
+def _write_structure(book: _Book) -> None:
+    """The book's structure tree root, its Document and its parent tree (one node)."""
+    root = [b"/Type /StructTreeRoot", b"/K [%s]" % book.ref("document")]
+    root += [b"/ParentTree " + book.ref("parent_tree"), b"/ParentTreeNextKey %d" % book.next_key]
+    for key, merged in (("/RoleMap", book.role_map), ("/ClassMap", book.class_map)):
+        if merged:
+            entries = b" ".join(pdf_name(name) + b" " + value for name, value in merged.items())
+            root.append(pdf_name(key) + b" <<" + entries + b">>")
+    book.out.object(book.number("struct_root"), b"<<" + b" ".join(root + book.struct_root) + b">>")
+    document = [b"/P " + book.ref("struct_root"), b"/K [" + b" ".join(book.document_kids) + b"]"]
+    book.out.object(book.number("document"), b"<<" + b" ".join(document + book.document) + b">>")
+    nums = b" ".join(b"%d %s" % (key, value) for key, value in sorted(book.parent_tree))
+    book.out.object(book.number("parent_tree"), b"<</Nums [%s]>>" % nums)
