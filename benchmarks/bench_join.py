@@ -6,8 +6,12 @@ parts with stubs), writes each part in ``--variant``, then joins them ``--runs``
 fresh process each and prints the median wall time, the peak resident memory of the join
 process (and of a process that only reads the parts, the floor), and the sizes.
 ``--single`` also lays the whole book out as one document to compare the size.
+``--captured FILE`` joins parts captured from a real build instead: a pickle of
+join_pdfs's arguments (``{"parts": [bytes…], "identifier": bytes, "stubs": […],
+"drop_first": […]}``).
 
     python benchmarks/bench_join.py [--parts 10] [--pages 60] [--variant pdf/ua-1+a-2a]
+    python benchmarks/bench_join.py --captured joinargs.pkl
 """
 
 from __future__ import annotations
@@ -100,8 +104,15 @@ def _render(parts: int, pages: int, variant: str, out: Path, single: bool) -> li
 
 
 _JOIN = """
+import pickle
 import sys
 from pathlib import Path
+if sys.argv[1] == "captured":
+    args = pickle.loads(Path(sys.argv[3]).read_bytes())
+    if sys.argv[2] != "read":
+        from mxpublish.render.join import join_pdfs
+        Path(sys.argv[2]).write_bytes(join_pdfs(args.pop("parts"), **args))
+    sys.exit()
 parts = [Path(p).read_bytes() for p in sys.argv[2:]]
 if sys.argv[1] != "read":
     from mxpublish.render.join import join_pdfs
@@ -130,8 +141,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--single", action="store_true")
     parser.add_argument("--keep", type=Path, help="folder for the PDFs (kept; reused)")
+    parser.add_argument("--captured", type=Path, help="a pickle of join_pdfs's arguments")
     parser.add_argument("--render-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.captured:
+        _report_captured(args.captured, args.runs)
+        return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-join-"))
     folder.mkdir(parents=True, exist_ok=True)
     if args.render_only:
@@ -155,6 +170,20 @@ def main() -> None:
         render = [sys.executable, __file__, "--render-only", "--single", f"--keep={folder}"]
         subprocess.run([*render, *common], check=True)
         print(f"one document: {(folder / 'single.pdf').stat().st_size / 1e6:.1f} MB")
+
+
+def _report_captured(captured: Path, runs: int) -> None:
+    """Join parts captured from a real build, in a fresh process each run."""
+    import pickle
+
+    joined = Path(tempfile.mkdtemp(prefix="bench-join-")) / "joined.pdf"
+    floor = max(_run(["captured", "read", str(captured)])[1] for _ in range(runs))
+    results = [_run(["captured", str(joined), str(captured)]) for _ in range(runs)]
+    size = sum(map(len, pickle.loads(captured.read_bytes())["parts"]))
+    print(f"captured parts: {size / 1e6:.1f} MB; joined {joined.stat().st_size / 1e6:.1f} MB")
+    print(f"join: median {statistics.median(t for t, _, _ in results):.2f} s wall, ", end="")
+    print(f"{statistics.median(c for _, _, c in results):.2f} s CPU, ", end="")
+    print(f"peak RSS {max(m for _, m, _ in results):.0f} MB (reading them alone: {floor:.0f} MB)")
 
 
 if __name__ == "__main__":

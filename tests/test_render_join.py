@@ -472,6 +472,29 @@ def test_a_lead_page_with_a_link_or_alone_is_not_dropped() -> None:
         join_pdfs(alone, identifier=_ID, drop_first=[False, False])
 
 
+def test_parts_are_read_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """qpdf keeps every object of an open PDF in memory: a part is closed before the next
+    is opened, so memory holds one part whatever the book's length."""
+    opened: list[pikepdf.Pdf] = []
+    most = [0]
+    real_open, real_close = pikepdf.open, pikepdf.Pdf.close
+
+    def opening(*args: Any, **kwargs: Any) -> pikepdf.Pdf:
+        pdf = real_open(*args, **kwargs)
+        opened.append(pdf)
+        most[0] = max(most[0], len(opened))
+        return pdf
+
+    def closing(self: pikepdf.Pdf) -> None:
+        opened[:] = [pdf for pdf in opened if pdf is not self]
+        real_close(self)
+
+    monkeypatch.setattr(pikepdf, "open", opening)
+    monkeypatch.setattr(pikepdf.Pdf, "close", closing)
+    join_pdfs(_parts("pdf/ua-1"), identifier=_ID, stubs=_STUBS)
+    assert most == [1] and not opened
+
+
 def test_nothing_to_join_or_more_stub_lists_than_parts_is_an_error() -> None:
     with pytest.raises(ValueError):
         join_pdfs([], identifier=b"id")

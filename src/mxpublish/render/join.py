@@ -118,7 +118,7 @@ def write_joined(
             skip = set(stubs[index]) if index < len(stubs) else set()
             drop = index < len(drop_first) and bool(drop_first[index])
             _join_part(book, part, first=index == 0, stubs=skip, drop=drop)
-            del part
+        del part, pdf  # qpdf frees a part's objects once nothing refers to it
     assert book is not None
     _finish(book, identifier)
 

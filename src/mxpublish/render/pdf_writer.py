@@ -72,15 +72,16 @@ class Output:
     def finish(self, root: int, info: bytes | None, identifier: bytes) -> None:
         """The cross-reference table and trailer; the ID is ``[identifier, digest]`` of
         what was written, as WeasyPrint writes it."""
-        missing = [n for n, at in enumerate(self.offsets) if n and not at]
-        assert not missing, f"objects referred to but not written: {missing[:5]}"
+        assert 0 not in self.offsets[1:], "an object referred to was not written"
         ids = b"[%s <%s>]" % (
             pikepdf.String(identifier).unparse(),
             self.digest.hexdigest().encode(),
         )
         start, size = self.position, len(self.offsets)
         self.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        self.write(b"".join(b"%010d 00000 n \n" % at for at in self.offsets[1:]))
+        for start_at in range(1, size, 4096):  # a few entries at a time: little memory
+            chunk = self.offsets[start_at : start_at + 4096]
+            self.write(b"".join([b"%010d 00000 n \n" % at for at in chunk]))
         trailer = b"/Size %d /Root %d 0 R /ID %s" % (size, root, ids)
         trailer += b" /Info " + info if info else b""
         self.write(b"trailer\n<<%s>>\nstartxref\n%d\n%%%%EOF\n" % (trailer, start))
