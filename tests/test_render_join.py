@@ -519,12 +519,19 @@ def test_role_maps_are_merged_the_first_part_to_name_a_role_wins() -> None:
         if roles:
             mapping = {key: pikepdf.Name(value) for key, value in roles.items()}
             pdf.Root.StructTreeRoot.RoleMap = pikepdf.Dictionary(mapping)
+            layout = pikepdf.Dictionary(
+                O=pikepdf.Name.Layout, Placement=pikepdf.Name(roles["/Chapter"])
+            )
+            pdf.Root.StructTreeRoot.ClassMap = pikepdf.Dictionary({f"/Box{len(roles)}": layout})
         buffer = io.BytesIO()
         pdf.save(buffer)
         parts.append(buffer.getvalue())
     joined = pikepdf.open(io.BytesIO(join_pdfs(parts, identifier=_ID, stubs=_STUBS)))
     role_map = joined.Root.StructTreeRoot.RoleMap
     assert dict(role_map.items()) == {"/Chapter": "/Sect", "/Note": "/P"}
+    class_map = joined.Root.StructTreeRoot.ClassMap
+    assert sorted(class_map.keys()) == ["/Box1", "/Box2"]
+    assert class_map.Box1.Placement == "/Sect" and class_map.Box2.Placement == "/Div"
 
 
 @pytest.mark.parametrize("variant", ["pdf/ua-1", "none"])
