@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
+import zlib
 from array import array
 from collections.abc import Callable
 from decimal import Decimal
@@ -22,6 +24,8 @@ from pikepdf import Name, ObjectType
 _SUBSET_TAG = re.compile(r"/[A-Z]{6}\+")
 _DICTIONARY, _ARRAY, _STREAM = ObjectType.dictionary, ObjectType.array, ObjectType.stream
 _OBJECT = type(pikepdf.Object.parse(b"/Type"))
+#: Objects per object stream (as qpdf and WeasyPrint pack them, near enough).
+_PER_STREAM = 200
 
 
 @cache
@@ -37,11 +41,20 @@ def key_bytes(key: str) -> bytes:
 
 
 class Output:
-    """The joined file as it is written: header, objects, then the cross-reference table."""
+    """The output file as it is written: header, objects, then the cross-reference section.
+
+    From PDF 1.5 on, objects other than streams go into object streams of
+    ``_PER_STREAM`` each, compressed, and the cross-reference section is a stream too, as
+    WeasyPrint writes them: a tagged book is mostly structure elements, which compress to a
+    fourth. Before 1.5, the objects and a classic table are written as they are.
+    """
 
     def __init__(self, stream: BinaryIO, version: str) -> None:
         self.stream, self.position = stream, 0
-        self.offsets = array("Q", [0])  # by object number; 0: not written (yet)
+        #: by object number: byte offset, or index in its object stream (``containers``)
+        self.offsets = array("Q", [0])
+        self.containers = array("Q", [0])
+        self.packed: list[tuple[int, bytes]] | None = [] if version >= "1.5" else None
         self.digest = hashlib.md5(usedforsecurity=False)
         self.write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % version.encode())  # binary comment
 
@@ -53,6 +66,7 @@ class Output:
     def allocate(self) -> int:
         """A new object number, to be written later."""
         self.offsets.append(0)
+        self.containers.append(0)
         return len(self.offsets) - 1
 
     def object(self, number: int, body: bytes, raw: bytes | None = None) -> None:
@@ -61,6 +75,11 @@ class Output:
         Data ending with CR gets CR LF before ``endstream``: after a lone LF a validator
         reads CR LF as the end-of-line marker and finds the stream one byte shorter than its
         /Length (conformance.py does the same in WeasyPrint's writer)."""
+        if raw is None and self.packed is not None:
+            self.packed.append((number, body))
+            if len(self.packed) == _PER_STREAM:
+                self._pack()
+            return
         self.offsets[number] = self.position
         if raw is None:
             self.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
@@ -69,22 +88,66 @@ class Output:
         self.write(raw)
         self.write(b"\r\nendstream\nendobj\n" if raw.endswith(b"\r") else b"\nendstream\nendobj\n")
 
+    def _pack(self) -> None:
+        """Write the objects held back as one object stream."""
+        if not self.packed:
+            return
+        objects, self.packed = self.packed, []
+        container, at, pairs = self.allocate(), 0, []
+        for index, (number, body) in enumerate(objects):
+            self.offsets[number], self.containers[number] = index, container
+            pairs.append(b"%d %d" % (number, at))
+            at += len(body) + 1
+        header = b" ".join(pairs) + b"\n"
+        data = zlib.compress(header + b"\n".join(body for _, body in objects))
+        entries = (len(objects), len(header), len(data))
+        body = b"<</Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d>>" % entries
+        self.object(container, body, data)
+
     def finish(self, root: int, info: bytes | None, identifier: bytes) -> None:
-        """The cross-reference table and trailer; the ID is ``[identifier, digest]`` of
+        """The cross-reference section and trailer; the ID is ``[identifier, digest]`` of
         what was written, as WeasyPrint writes it."""
-        assert 0 not in self.offsets[1:], "an object referred to was not written"
-        ids = b"[%s <%s>]" % (
+        if self.packed is not None:
+            self._pack()
+        missing = [n for n in range(1, len(self.offsets)) if not self.offsets[n]]
+        assert all(self.containers[n] for n in missing), "an object referred to is not written"
+        digest = self.digest.hexdigest().encode()
+        trailer = b"/Root %d 0 R /ID [%s <%s>]" % (
+            root,
             pikepdf.String(identifier).unparse(),
-            self.digest.hexdigest().encode(),
+            digest,
         )
+        trailer += b" /Info " + info if info else b""
+        if self.packed is None:
+            self._table(trailer)
+        else:
+            self._stream(trailer)
+
+    def _table(self, trailer: bytes) -> None:
         start, size = self.position, len(self.offsets)
         self.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        for start_at in range(1, size, 4096):  # a few entries at a time: little memory
-            chunk = self.offsets[start_at : start_at + 4096]
+        for first in range(1, size, 4096):  # a few entries at a time: little memory
+            chunk = self.offsets[first : first + 4096]
             self.write(b"".join([b"%010d 00000 n \n" % at for at in chunk]))
-        trailer = b"/Size %d /Root %d 0 R /ID %s" % (size, root, ids)
-        trailer += b" /Info " + info if info else b""
-        self.write(b"trailer\n<<%s>>\nstartxref\n%d\n%%%%EOF\n" % (trailer, start))
+        self.write(b"trailer\n<</Size %d %s>>\nstartxref\n%d\n%%%%EOF\n" % (size, trailer, start))
+
+    def _stream(self, trailer: bytes) -> None:
+        number = self.allocate()
+        start, size = self.position, len(self.offsets)
+        assert start < 2**32, "offsets beyond 4 GB"
+        self.offsets[number] = start
+        row = struct.Struct(">BIH").pack
+        rows = [row(0, 0, 65535)] + [
+            row(2, container, at) if container else row(1, at, 0)
+            for at, container in zip(self.offsets[1:], self.containers[1:], strict=True)
+        ]
+        data = zlib.compress(b"".join(rows))
+        fields = b"/Type /XRef /Size %d /W [1 4 2] /Filter /FlateDecode /Length %d " % (
+            size,
+            len(data),
+        )
+        self.object(number, b"<<" + fields + trailer + b">>", data)
+        self.write(b"startxref\n%d\n%%%%EOF\n" % start)
 
 
 class PartObjects:
