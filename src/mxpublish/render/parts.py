@@ -34,9 +34,9 @@ from mxpublish.model import PageStart, Publication
 from mxpublish.project import atomic_write
 from mxpublish.render.pdf import PartOptions, PdfResult, _document_id, layout_html
 
-#: Characters of print HTML per part: about 70 pages of a code-heavy book (~250 MB of
+#: Characters of print HTML per part: about 40 pages of a code-heavy book (~150 MB of
 #: layout), more of prose.
-PART_CHARS = 250_000
+PART_CHARS = 150_000
 #: Shorter documents are laid out in one piece: a few parts' start-up would cost more than
 #: their memory saves.
 SPLIT_CHARS = 600_000
