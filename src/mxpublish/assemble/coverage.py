@@ -113,7 +113,10 @@ def embeds(markup: str) -> tuple[Embed, ...]:
     """The faces an EPUB or HTML edition of ``markup`` embeds: the body faces cut to its text,
     the code faces only if it has code (cut to the code), and the regular face of each
     fallback family it needs, cut to the characters that family draws."""
-    code = code_text(markup)
+    # Each face is cut to a set of characters: the distinct ones, sorted, stand for the text
+    # (a long book's markup is megabytes; the faces would each make a set of it again).
+    code = "".join(sorted(set(code_text(markup))))
+    markup = "".join(sorted(set(markup)))
     prose, _ = assign(markup, ("serif", "sans"))
     mono, _ = assign(code, ("mono",))
     needed: dict[str, set[str]] = {}

@@ -56,8 +56,14 @@ def environment(project: Project) -> jinja2.Environment:
             theme_loader,
         ]
     )
+    # One environment serves one build (watch and serve make a new one per rebuild), so a
+    # template never changes under it: no stat of the template file at every section's include.
     env = jinja2.Environment(
-        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["longdate"] = long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
