@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,8 @@ from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from mxpublish.source.metadata import ConfigFile
 
 
@@ -313,6 +314,7 @@ def _render_stale(
     pool = None
     if options.jobs > 1 and {"epub", "html"} & set(stale) and len(stale) > 1:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         workers = min(options.jobs - 1, 2)
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))

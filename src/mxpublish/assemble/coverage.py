@@ -78,11 +78,23 @@ def assign(text: str, roles: Iterable[str] = ROLE_CHAINS) -> tuple[dict[str, set
     return drawn_by, uncovered
 
 
+#: Code points the body faces draw (tests/test_fonts.py asserts it against the fonts), so a
+#: text of only these needs no font file read: printable ASCII, Latin-1, Latin Extended-A and
+#: the common punctuation (dashes, quotes, bullets, ellipsis, primes, guillemets).
+SURELY_DRAWN = frozenset(range(0x20, 0x7F)) | frozenset(range(0xA0, 0x180)) | frozenset(
+    [0x2010, *range(0x2012, 0x201F), 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2032, 0x2033]
+    + [0x2039, 0x203A]
+)
+
+
 def uncovered(text: str) -> set[str]:
     """Characters of ``text`` that no shipped face draws: they would print as a box, or in
     whatever font the reader's system has. The fallbacks are read only if the body faces
     lack something (``check`` stays fast on Latin text)."""
-    rest = {c for c in _drawn(text) if ord(c) not in _chars_of(BODY_FAMILIES)}
+    rest = {c for c in _drawn(text) if ord(c) not in SURELY_DRAWN}
+    if not rest:
+        return rest
+    rest = {c for c in rest if ord(c) not in _chars_of(BODY_FAMILIES)}
     if not rest:
         return rest
     families = tuple(dict.fromkeys(f for chain in ROLE_CHAINS.values() for f in chain))
