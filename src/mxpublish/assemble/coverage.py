@@ -81,9 +81,9 @@ def assign(text: str, roles: Iterable[str] = ROLE_CHAINS) -> tuple[dict[str, set
 #: Code points the body faces draw (tests/test_fonts.py asserts it against the fonts), so a
 #: text of only these needs no font file read: printable ASCII, Latin-1, Latin Extended-A and
 #: the common punctuation (dashes, quotes, bullets, ellipsis, primes, guillemets).
-SURELY_DRAWN = frozenset(range(0x20, 0x7F)) | frozenset(range(0xA0, 0x180)) | frozenset(
-    [0x2010, *range(0x2012, 0x201F), 0x2020, 0x2021, 0x2022, 0x2026, 0x2030, 0x2032, 0x2033]
-    + [0x2039, 0x203A]
+_PUNCTUATION = (0x2010, *range(0x2012, 0x201F), 0x2020, 0x2021, 0x2022, 0x2026, 0x2030)
+SURELY_DRAWN = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x180), *_PUNCTUATION, 0x2032, 0x2033, 0x2039, 0x203A]
 )
 
 
