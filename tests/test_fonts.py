@@ -43,3 +43,13 @@ def test_the_characters_check_takes_as_drawn_are_drawn_by_the_body_faces() -> No
     assert _chars_of(BODY_FAMILIES) >= SURELY_DRAWN
     assert uncovered("Plain text — “quoted”, naïve… ‹ok›") == set()
     assert uncovered("Yi \ua000 and Greek \u03a9") == {"\ua000"}  # past the fast path
+
+
+def test_the_characters_every_body_face_draws_are_drawn_by_each() -> None:
+    """EPUB and HTML skip the character maps for text of only these: each body family must
+    draw every one, or a needed fallback face would be left out."""
+    from mxpublish.assemble.coverage import EVERY_BODY_FACE_DRAWS, family_chars
+    from mxpublish.assemble.fonts import BODY_FAMILIES
+
+    for family in BODY_FAMILIES:
+        assert family_chars(family) >= EVERY_BODY_FACE_DRAWS, family

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mxpublish.assemble.fonts import FACES
-from mxpublish.cache import BuildCache, CachedOutput, digest_project, file_digest, fingerprint
+from mxpublish.cache import (
+    BlobStore,
+    BuildCache,
+    CachedOutput,
+    digest_project,
+    file_digest,
+    fingerprint,
+)
 from mxpublish.editions import (
     DEFAULT_PDF_VARIANT,
     EDITIONS,
@@ -36,6 +43,7 @@ from mxpublish.project import Project, atomic_write, check_writable, find_projec
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from threading import Thread
 
     from mxpublish.source.metadata import ConfigFile
 
@@ -309,6 +317,8 @@ def _render_stale(
     modified = build_time(publication)
     env = environment(plan.project)
     _SHARED.update(project=plan.project, publication=publication, env=env, modified=modified)
+    if options.use_cache:  # the drawn cover and font subsets of earlier builds
+        _SHARED["store"] = BlobStore(plan.project.root, atomic_write)
     built: dict[str, tuple[Output, ...]] = {}
     diagnostics: list[Diagnostic] = []
     pool = None
@@ -319,6 +329,7 @@ def _render_stale(
         workers = min(options.jobs - 1, 2)
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     futures: dict[str, Future[bytes]] = {}
+    ahead = None if pool else _draw_cover_ahead(stale, _SHARED.get("store"))
     try:
         if pool and "html" in stale:
             futures["html"] = pool.submit(_html_job)
@@ -347,8 +358,20 @@ def _render_stale(
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
+        if ahead:
+            ahead.join()
         _SHARED.clear()
     return built, diagnostics
+
+
+def _draw_cover_ahead(stale: tuple[str, ...], store: BlobStore | None) -> Thread | None:
+    """A PDF build without the EPUB draws the EPUB's cover into the store while WeasyPrint
+    lays out, so that an EPUB built next (``make pdf`` then ``make epub``) finds it."""
+    if store is None or "pdf" not in stale or "epub" in stale:
+        return None
+    from mxpublish.render.cover import draw_ahead
+
+    return draw_ahead(_SHARED["project"], _SHARED["publication"], store)
 
 
 def _cached_page_starts(
@@ -408,7 +431,7 @@ def _epub_job(page_starts: tuple[PageStart, ...]) -> bytes:
     from mxpublish.render.epub import epub_edition
 
     project, publication, env, modified = (_SHARED[k] for k in _SHARED_KEYS)
-    return epub_edition(project, publication, env, page_starts, modified)
+    return epub_edition(project, publication, env, page_starts, modified, _SHARED.get("store"))
 
 
 def _html_job() -> bytes:

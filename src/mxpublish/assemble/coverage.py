@@ -68,7 +68,7 @@ def assign(text: str, roles: Iterable[str] = ROLE_CHAINS) -> tuple[dict[str, set
     for role in roles:
         chain = ROLE_CHAINS[role]
         for char in chars:
-            if ord(char) in family_chars(chain[0]):
+            if ord(char) in EVERY_BODY_FACE_DRAWS or ord(char) in family_chars(chain[0]):
                 continue
             family = next((f for f in chain[1:] if ord(char) in family_chars(f)), None)
             if family is None:
@@ -85,6 +85,14 @@ _PUNCTUATION = (0x2010, *range(0x2012, 0x201F), 0x2020, 0x2021, 0x2022, 0x2026, 
 SURELY_DRAWN = frozenset(
     [*range(0x20, 0x7F), *range(0xA0, 0x180), *_PUNCTUATION, 0x2032, 0x2033, 0x2039, 0x203A]
 )
+
+
+#: Code points each body family draws (asserted in tests/test_fonts.py): text of only these
+#: needs no fallback, so an EPUB or HTML edition of it reads no font's character map.
+_QUOTES_AND_DASHES = (0x2013, 0x2014, 0x2018, 0x2019, 0x201A, 0x201C, 0x201D, 0x201E)
+EVERY_BODY_FACE_DRAWS = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x100), *_QUOTES_AND_DASHES, 0x2020, 0x2021, 0x2022]
+) | frozenset([0x2026, 0x2030, 0x2039, 0x203A])
 
 
 def uncovered(text: str) -> set[str]:
