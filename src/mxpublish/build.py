@@ -317,8 +317,8 @@ def _render_stale(
     modified = build_time(publication)
     env = environment(plan.project)
     _SHARED.update(project=plan.project, publication=publication, env=env, modified=modified)
-    if options.use_cache:  # the drawn cover and font subsets of earlier builds
-        _SHARED["store"] = BlobStore(plan.project.root, atomic_write)
+    # The drawn cover and font subsets: of earlier builds too, unless the cache is off.
+    _SHARED["store"] = BlobStore(plan.project.root if options.use_cache else None, atomic_write)
     built: dict[str, tuple[Output, ...]] = {}
     diagnostics: list[Diagnostic] = []
     pool = None
@@ -329,7 +329,7 @@ def _render_stale(
         workers = min(options.jobs - 1, 2)
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     futures: dict[str, Future[bytes]] = {}
-    ahead = None if pool else _draw_cover_ahead(stale, _SHARED.get("store"))
+    ahead = None if pool else _draw_cover_ahead(stale, _SHARED["store"])
     try:
         if pool and "html" in stale:
             futures["html"] = pool.submit(_html_job)
@@ -344,6 +344,8 @@ def _render_stale(
             if pool and "epub" in stale:
                 futures["epub"] = pool.submit(_epub_job, page_starts)
             built.update(_print_outputs(stale, target, slug, result))
+        if ahead:
+            ahead.join()  # the EPUB takes the cover it drew
         for edition in (EPUB, HTML):
             name = edition.format
             if name not in stale:
@@ -364,11 +366,14 @@ def _render_stale(
     return built, diagnostics
 
 
-def _draw_cover_ahead(stale: tuple[str, ...], store: BlobStore | None) -> Thread | None:
-    """A PDF build without the EPUB draws the EPUB's cover into the store while WeasyPrint
-    lays out, so that an EPUB built next (``make pdf`` then ``make epub``) finds it."""
-    if store is None or "pdf" not in stale or "epub" in stale:
+def _draw_cover_ahead(stale: tuple[str, ...], store: BlobStore) -> Thread | None:
+    """Draw the EPUB's cover in a thread while this process lays out the print edition (or
+    renders the EPUB's documents): for the EPUB of this build, or, when the store keeps it,
+    for an EPUB built next (``make pdf`` then ``make epub``)."""
+    if "epub" not in stale and not ("pdf" in stale and store.dir is not None):
         return None
+    if _SHARED["publication"].metadata.cover:
+        return None  # the project's own image: nothing to draw
     from mxpublish.render.cover import draw_ahead
 
     return draw_ahead(_SHARED["project"], _SHARED["publication"], store)
