@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import mxpublish
 from mxpublish.authoring.serve import preview_html
 from mxpublish.build import load
 from mxpublish.model import Publication
@@ -31,6 +32,14 @@ def _prepend_body(path: Path, text: str) -> None:
     """Insert ``text`` right after the front matter, so it shifts everything after it."""
     head, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
     path.write_text(f"{head}---\n{front}---\n\n{text}\n{body}", encoding="utf-8")
+
+
+def _template(source: Path, marker: str) -> None:
+    """The project overrides (or edits its override of) the theme's title page template."""
+    theme = Path(mxpublish.__file__).parent / "theme" / "templates" / "_titlepage.html.j2"
+    own = source.parent / "templates" / "_titlepage.html.j2"
+    own.parent.mkdir(exist_ok=True)
+    own.write_text(theme.read_text(encoding="utf-8") + f"<p>{marker}</p>\n", encoding="utf-8")
 
 
 Edit = Callable[[Path], None]
@@ -67,6 +76,11 @@ EDITS: dict[str, tuple[str, Edit]] = {
     "an external link added (a print note)": (
         "constructs",
         lambda s: _prepend_body(s / "02-notes.md", "See [the rules](https://example.org/r).\n"),
+    ),
+    "a template added": ("constructs", lambda s: _template(s, "Added by the project")),
+    "a template changed": (
+        "constructs",
+        lambda s: (_template(s, "First version"), preview_html(s.parent), _template(s, "Second")),
     ),
 }
 

@@ -15,9 +15,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from mxpublish.assemble.documents import environment
 from mxpublish.authoring.watch import Rebuild, affected_formats, changes
-from mxpublish.build import BuildOptions, build_time, load, with_paper
+from mxpublish.build import BuildOptions, build_time, environment_for, load, with_paper
+from mxpublish.cache import digest_tree
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
 from mxpublish.render.html import html_edition
@@ -80,11 +80,9 @@ class PreviewState:
 
 def with_reload_script(page: bytes, generation: int) -> bytes:
     """``page`` with the reload script before ``</body>`` (or at the end)."""
-    script = _RELOAD_SCRIPT % {"generation": generation, "events": EVENTS_PATH}
-    text = page.decode("utf-8")
-    at = text.rfind("</body>")
-    text = text[:at] + script + text[at:] if at >= 0 else text + script
-    return text.encode("utf-8")
+    script = (_RELOAD_SCRIPT % {"generation": generation, "events": EVENTS_PATH}).encode()
+    at = page.rfind(b"</body>")  # bytes: a long book's page is megabytes
+    return page[:at] + script + page[at:] if at >= 0 else page + script
 
 
 def error_page(rebuild: Rebuild) -> bytes:
@@ -215,4 +213,5 @@ def preview_html(project_dir: Path | str, options: BuildOptions | None = None) -
     project, publication = load(project_dir)
     modified = build_time(publication)
     publication = with_paper(publication, options.paper)
-    return html_edition(project, publication, environment(project), modified)
+    env = environment_for(project, digest_tree(project.templates_dir))
+    return html_edition(project, publication, env, modified)

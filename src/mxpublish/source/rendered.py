@@ -5,7 +5,7 @@ the sections whose tokens or running numbers on entry changed."""
 from __future__ import annotations
 
 import weakref
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -40,7 +40,7 @@ def render_draft(draft: Draft, md: MarkdownIt, screen: RenderState, paper: Rende
     """The section as rendered for screen and print, advancing both states' numbers; from the
     memo when the same tokens were rendered with the same numbers on entry before."""
     memo = _RENDERED.setdefault(md, Memo(4096))
-    key = digest_of((draft.tokens, draft.id, asdict(screen), asdict(paper)))
+    key = digest_of((draft.tokens, draft.id, vars(screen), vars(paper)))
     done = memo.get(key) if key is not None else None
     if done is None:
         found: dict[str, Any] = {}
@@ -95,4 +95,4 @@ def _typeset(md: MarkdownIt, text: str) -> str:
 
 
 def _copy(state: RenderState) -> RenderState:
-    return RenderState(**asdict(state))
+    return RenderState(**vars(state))
