@@ -119,3 +119,20 @@ def test_an_unchanged_section_is_not_rendered_again(tmp_path: Path, monkeypatch)
     _append(project / "source" / "06-code.md", "\nOne more word.\n")
     load(project)
     assert set(rendered_ids) == {"code"}
+
+
+def test_a_memo_keeps_to_its_count_and_weight() -> None:
+    """A long serve session of large sections must not hold every version in memory."""
+    from mxpublish.source.memo import Memo
+
+    memo = Memo[int](3, weight=10)
+    for key, value, weight in (("a", 1, 4), ("b", 2, 4), ("c", 3, 4)):
+        memo.put(key, value, weight)
+    assert memo.get("a") is None and memo.get("b") == 2 and memo.total == 8
+    memo.put("huge", 4, 11)
+    assert memo.get("huge") is None  # heavier than the whole memo: not kept
+    memo.put("d", 5)
+    memo.put("e", 6)
+    assert memo.get("b") is None and len(memo.entries) == 3
+    memo.put("e", 7, 2)
+    assert memo.get("e") == 7 and memo.total == sum(w for _, w in memo.entries.values())

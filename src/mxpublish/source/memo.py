@@ -15,22 +15,38 @@ _ALL: weakref.WeakSet[Memo[object]] = weakref.WeakSet()
 
 
 class Memo(Generic[T]):
-    """A dict of at most ``size`` entries; the oldest entry goes first when it is full."""
+    """A dict of at most ``size`` entries whose weights (e.g. bytes) add up to at most
+    ``weight``; the oldest entries go first when it is full."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weight: int = 200_000_000) -> None:
         self.size = size
-        self.entries: dict[Hashable, T] = {}
+        self.weight = weight
+        self.entries: dict[Hashable, tuple[T, int]] = {}
+        self.total = 0
         _ALL.add(self)  # type: ignore[arg-type]
 
     def get(self, key: Hashable) -> T | None:
-        return self.entries.get(key)
+        found = self.entries.get(key)
+        return None if found is None else found[0]
 
-    def put(self, key: Hashable, value: T) -> T:
-        """Remember ``value`` under ``key``; returns ``value``."""
-        if len(self.entries) >= self.size:
-            self.entries.pop(next(iter(self.entries)))
-        self.entries[key] = value
+    def put(self, key: Hashable, value: T, weight: int = 1) -> T:
+        """Remember ``value`` under ``key`` (unless it alone outweighs the memo); returns
+        ``value``."""
+        if weight > self.weight:
+            return value
+        if key in self.entries:
+            self.total -= self.entries.pop(key)[1]
+        while self.entries and (
+            len(self.entries) >= self.size or self.total + weight > self.weight
+        ):
+            self.total -= self.entries.pop(next(iter(self.entries)))[1]
+        self.entries[key] = (value, weight)
+        self.total += weight
         return value
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.total = 0
 
 
 def digest_of(value: object) -> bytes | None:
@@ -49,4 +65,4 @@ def clear_memos() -> None:
 
     create_parser.cache_clear()  # the parsed-token and rendered memos are per parser
     for memo in list(_ALL):
-        memo.entries.clear()
+        memo.clear()

@@ -56,7 +56,7 @@ def render_draft(draft: Draft, md: MarkdownIt, screen: RenderState, paper: Rende
             _copy(paper),
         )
         if key is not None:
-            memo.put(key, done)
+            memo.put(key, done, len(html) + len(print_html))
     else:
         _advance(screen, done.screen_after)
         _advance(paper, done.paper_after)

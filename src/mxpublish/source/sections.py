@@ -292,7 +292,8 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
 _FRONT = Memo[tuple[dict[str, Any], dict[str, int]]](4096)
 
 
-_DECODED = Memo[str](4096)
+#: Section files already decoded and checked in this process, by their bytes.
+_DECODED = Memo[str](4096, weight=100_000_000)
 
 
 def _front_matter(content: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -312,7 +313,7 @@ def _read_text(path: Path, file: str) -> str:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
     text = _DECODED.get(raw)
     if text is None:
-        text = _DECODED.put(raw, decode_text(raw, file))
+        text = _DECODED.put(raw, decode_text(raw, file), 2 * len(raw))  # bytes and text
     if not text.strip():
         raise SourceError(
             error(
