@@ -5,7 +5,7 @@ number, id, link or citation."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,17 @@ import mxpublish
 from mxpublish.authoring.serve import preview_html
 from mxpublish.build import load
 from mxpublish.model import Publication
-from mxpublish.source.memo import clear_memos
+from mxpublish.source.memo import clear_memos, keep_between_loads
 
 PROJECTS = Path(__file__).parent / "projects"
+
+
+@pytest.fixture(autouse=True)
+def _keeping() -> Iterator[None]:
+    """As watch and serve do: loads keep what they computed for the next one."""
+    previous = keep_between_loads(True)
+    yield
+    keep_between_loads(previous)
 
 
 def _cold(project: Path) -> tuple[Publication, bytes]:

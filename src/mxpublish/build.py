@@ -44,7 +44,6 @@ from mxpublish.project import Project, atomic_write, check_writable, find_projec
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
-    from threading import Thread
 
     import jinja2
 
@@ -353,7 +352,6 @@ def _render_stale(
         workers = min(options.jobs - 1, 2)
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     futures: dict[str, Future[bytes]] = {}
-    ahead = None if pool else _draw_cover_ahead(stale, _SHARED["store"])
     try:
         if pool and "html" in stale:
             futures["html"] = pool.submit(_html_job)
@@ -368,8 +366,6 @@ def _render_stale(
             if pool and "epub" in stale:
                 futures["epub"] = pool.submit(_epub_job, page_starts)
             built.update(_print_outputs(stale, target, slug, result))
-        if ahead:
-            ahead.join()  # the EPUB takes the cover it drew
         for edition in (EPUB, HTML):
             name = edition.format
             if name not in stale:
@@ -384,23 +380,8 @@ def _render_stale(
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
-        if ahead:
-            ahead.join()
         _SHARED.clear()
     return built, diagnostics
-
-
-def _draw_cover_ahead(stale: tuple[str, ...], store: BlobStore) -> Thread | None:
-    """Draw the EPUB's cover in a thread while this process lays out the print edition (or
-    renders the EPUB's documents): for the EPUB of this build, or, when the store keeps it,
-    for an EPUB built next (``make pdf`` then ``make epub``)."""
-    if "epub" not in stale and not ("pdf" in stale and store.dir is not None):
-        return None
-    if _SHARED["publication"].metadata.cover:
-        return None  # the project's own image: nothing to draw
-    from mxpublish.render.cover import draw_ahead
-
-    return draw_ahead(_SHARED["project"], _SHARED["publication"], store)
 
 
 def _cached_page_starts(

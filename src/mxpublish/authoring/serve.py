@@ -21,6 +21,7 @@ from mxpublish.cache import digest_tree
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
 from mxpublish.render.html import html_edition
+from mxpublish.source.memo import keep_between_loads
 
 EVENTS_PATH = "/__mxpublish/events"
 _KEEPALIVE_SECONDS = 10.0
@@ -179,6 +180,7 @@ def serve(
     OSError when the port cannot be bound.
     """
     project = find_project(project_dir)
+    keeping = keep_between_loads(True)  # each rebuild re-renders only what changed
     state = PreviewState()
     server = ThreadingHTTPServer((host, port), _handler(state))
     server.daemon_threads = True
@@ -196,6 +198,7 @@ def serve(
                 bound_host, bound_port = server.server_address[:2]
                 on_ready(f"http://{_url_host(str(bound_host))}:{bound_port}/")
     finally:
+        keep_between_loads(keeping)
         state.close()
         if thread.ident is not None:
             server.shutdown()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import threading
 
 from mxpublish.assemble.documents import long_date
 from mxpublish.assemble.fonts import FACES, SANS, SERIF, FontFace
@@ -104,17 +102,3 @@ def cover_image(
         [file_identity(face.path) for face in faces],
     )  # fmt: skip
     return "images/cover.png", "image/png", store.fetch(key, lambda: cover_png(meta, date_text))
-
-
-def draw_ahead(project: Project, publication: Publication, store: BlobStore) -> threading.Thread:
-    """Draw the cover into ``store`` in a thread (the PNG's compression, its main cost,
-    releases the GIL, so it runs beside a print layout). Work nobody asked for yet: its
-    errors are left to the EPUB build that needs the cover to report."""
-
-    def draw() -> None:
-        with contextlib.suppress(Exception):
-            cover_image(project, publication, store)
-
-    thread = threading.Thread(target=draw, name="mxpublish-cover", daemon=True)
-    thread.start()
-    return thread

@@ -13,6 +13,19 @@ T = TypeVar("T")
 
 _ALL: weakref.WeakSet[Memo[object]] = weakref.WeakSet()
 
+#: Whether loads keep what they computed for the next load of this process: on only in
+#: processes that load the same project again (watch, serve), so a one-shot build neither
+#: pays for the keys nor holds the results.
+KEEP = [False]
+
+
+def keep_between_loads(on: bool) -> bool:
+    """Turn keeping on or off; returns the previous setting (to restore it)."""
+    previous, KEEP[0] = KEEP[0], on
+    if not on:
+        clear_memos()
+    return previous
+
 
 class Memo(Generic[T]):
     """A dict of at most ``size`` entries whose weights (e.g. bytes) add up to at most

@@ -14,7 +14,7 @@ from mxpublish.model import Block, Section
 from mxpublish.source.anchors import Draft
 from mxpublish.source.blocks import running_text, text_blocks
 from mxpublish.source.markdown import typeset
-from mxpublish.source.memo import Memo, digest_of
+from mxpublish.source.memo import KEEP, Memo, digest_of
 from mxpublish.source.rendering import RenderState, render_section
 
 
@@ -40,7 +40,7 @@ def render_draft(draft: Draft, md: MarkdownIt, screen: RenderState, paper: Rende
     """The section as rendered for screen and print, advancing both states' numbers; from the
     memo when the same tokens were rendered with the same numbers on entry before."""
     memo = _RENDERED.setdefault(md, Memo(4096))
-    key = digest_of((draft.tokens, draft.id, vars(screen), vars(paper)))
+    key = digest_of((draft.tokens, draft.id, vars(screen), vars(paper))) if KEEP[0] else None
     done = memo.get(key) if key is not None else None
     if done is None:
         found: dict[str, Any] = {}
@@ -91,7 +91,11 @@ _TYPESET: weakref.WeakKeyDictionary[MarkdownIt, Memo[str]] = weakref.WeakKeyDict
 def _typeset(md: MarkdownIt, text: str) -> str:
     memo = _TYPESET.setdefault(md, Memo(4096))
     found = memo.get(text)
-    return found if found is not None else memo.put(text, typeset(md, text))
+    if found is None:
+        found = typeset(md, text)
+        if KEEP[0]:
+            memo.put(text, found)
+    return found
 
 
 def _copy(state: RenderState) -> RenderState:

@@ -27,7 +27,7 @@ from mxpublish.source.ids import assign_ids
 from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
 from mxpublish.source.math import MATH_TOKENS
-from mxpublish.source.memo import Memo
+from mxpublish.source.memo import KEEP, Memo
 from mxpublish.source.metadata import ConfigFile, load_metadata
 from mxpublish.source.rendered import render_draft
 from mxpublish.source.rendering import PRINT, SCREEN, RenderState
@@ -301,7 +301,9 @@ def _front_matter(content: str, file: str) -> tuple[dict[str, Any], dict[str, in
     key = (content, file)
     found = _FRONT.get(key)
     if found is None:
-        found = _FRONT.put(key, load_yaml_mapping(content, file, first_line=2))
+        found = load_yaml_mapping(content, file, first_line=2)
+        if KEEP[0]:
+            _FRONT.put(key, found)
     return dict(found[0]), dict(found[1])
 
 
@@ -313,7 +315,9 @@ def _read_text(path: Path, file: str) -> str:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
     text = _DECODED.get(raw)
     if text is None:
-        text = _DECODED.put(raw, decode_text(raw, file), 2 * len(raw))  # bytes and text
+        text = decode_text(raw, file)
+        if KEEP[0]:
+            _DECODED.put(raw, text, 2 * len(raw))  # bytes and text
     if not text.strip():
         raise SourceError(
             error(
