@@ -71,9 +71,11 @@ a11y: $(STAMP) a11y-tools
 	@epub=$$($(MX) build $(PROJECT) --format epub | tail -n 1) && rm -rf build/ace && \
 	  tools/a11y/ace.sh "$$epub" build/ace && $(BIN)/python tools/a11y/report.py build/ace/report.json
 
+# minutes for one complete run on a 2-core machine (bench.py --budget picks runs and sizes)
+BENCH_BUDGET ?= 20
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --budget $(BENCH_BUDGET)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .mypy_cache

@@ -1,12 +1,18 @@
 """Benchmarks: mxpublish against Pandoc and the raw WeasyPrint floor, as whole processes.
 
-Runs every command once to warm up, then N rounds in which the commands of a group run one
-after another (A B C A B C …), so that drift in the machine's speed hits all of them alike.
-Prints the median wall time, the peak resident memory of each command and the ratios the
-targets in BENCHMARKS.md are stated in. Timing lives here, never in the tests.
+Runs every command once to warm up (unless the budget is tight), then N rounds in which the
+commands of a group run one after another (A B C A B C …), so that drift in the machine's
+speed hits all of them alike. Prints, as markdown tables to paste into BENCHMARKS.md, the
+median wall time, page counts and seconds per page, peak resident memory, and every figure of
+the targets as a ratio against Pandoc and the floor. Timing lives here, never in the tests.
 
-    python benchmarks/bench.py [--runs 5] [--book-copies 100] [--skip-book]
-                               [--real-chapters 64] [--skip-real]
+    python benchmarks/bench.py [--budget 20] [--runs N] [--book-copies N] [--book-runs N]
+                               [--real-chapters N] [--skip-book] [--skip-real] [--edits N]
+
+``--budget MINUTES`` picks runs and sizes so one complete run takes about that long on a
+2-core machine (20: the briefing 5 runs, the 600-section book and the 64-chapter real book
+once each; smaller budgets use smaller books); explicit options override it, and the chosen
+settings are printed with the results.
 
 The *real book* case is shaped like a technical book converted from mdBook (the kind issue 11
 measured at 1.78 GB): chapters of prose with many highlighted code blocks (some lines too long
@@ -25,11 +31,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from books import floor_inputs, make_book, make_real_book, pandoc_markdown, pdf_pages  # noqa: E402
+
+#: Timed processes run as a user's would: writing .pyc files (a shell that sets this would
+#: make every run compile mxpublish again).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+_ENV["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 @dataclass
@@ -37,17 +52,20 @@ class Command:
     name: str
     argv: list[str]
     cwd: Path | None = None
-    prepare: list[str] | None = None  # run before each timed run, untimed
+    prepare: list[str] | Callable[[], None] | None = None  # before each timed run, untimed
+    output: Path | None = None  # the PDF whose pages are counted
     times: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    pages: int | None = None  # of ``output``, counted after the first run that wrote it
 
     def run(self) -> None:
-        if self.prepare:
-            subprocess.run(self.prepare, check=True, cwd=self.cwd, capture_output=True)
-        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        if callable(self.prepare):
+            self.prepare()
+        elif self.prepare:
+            subprocess.run(self.prepare, check=True, cwd=self.cwd, capture_output=True, env=_ENV)
         start = time.perf_counter()
         proc = subprocess.Popen(
-            self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            self.argv, cwd=self.cwd, env=_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
@@ -57,6 +75,8 @@ class Command:
             raise SystemExit(f"{self.name} failed ({proc.returncode}):\n{err}")
         self.times.append(elapsed)
         self.rss_mb.append(usage.ru_maxrss / 1024)
+        if self.pages is None and self.output and self.output.is_file():
+            self.pages = pdf_pages(self.output)  # now: a later command's clean step removes it
 
     @property
     def median(self) -> float:
@@ -69,354 +89,363 @@ def _pandoc() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def make_book(briefing: Path, target: Path, copies: int) -> Path:
-    """A long book: the briefing's sections repeated ``copies`` times (a few hundred pages)."""
-    shutil.copytree(briefing / "source", target / "source")
-    if (briefing / "styles").exists():
-        shutil.copytree(briefing / "styles", target / "styles")
-    sections = sorted((target / "source").glob("[0-9]*.md"))
-    for path in sections:
-        path.unlink()
-    number = 1
-    for copy in range(copies):
-        for path in sorted((briefing / "source").glob("[0-9]*.md")):
-            text = path.read_text(encoding="utf-8")
-            text = text.replace("status: incomplete\n", "")
-            if not text.rstrip().endswith((".", "?", "!")):
-                text = text.rstrip() + " [the source ends here].\n"
-            name = path.stem.split("-", 1)[1]
-            (target / "source" / f"{number:04d}-{name}-{copy + 1}.md").write_text(
-                text, encoding="utf-8"
-            )
-            number += 1
-    config = target / "source" / "publication.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(
-            "slug: us-troops-in-mexico-2024", "slug: long-book"
-        ),
-        encoding="utf-8",
-    )
-    return target
+@dataclass
+class Plan:
+    """How much to measure: runs per group and the sizes of the books."""
+
+    runs: int
+    book_copies: int
+    book_runs: int
+    real_chapters: int
+    warm_up: bool  # a first untimed run of each command of the books
+    edits: int  # serve/watch latency edits
 
 
-_RUST = """\
-use std::collections::HashMap;
-use std::io::{{self, BufRead}};
-
-/// Counts the words of chapter {n} and reports the {k} most frequent ones.
-fn count_words(input: &str, limit: usize) -> Result<Vec<(String, usize)>, io::Error> {{
-    let mut counts: HashMap<String, usize> = HashMap::with_capacity(limit * 4);
-    for line in input.lines() {{
-        {long_for} {{
-            {long_count}
-        }}
-    }}
-    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(ranked.into_iter().take(limit).collect())
-}}
-"""
-
-# Lines longer than the printed measure, which must wrap with a continuation mark.
-_LONG_FOR = (
-    "for word in line.split_whitespace()"
-    + ".map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))"
-)
-_LONG_COUNT = (
-    "*counts.entry(word.to_lowercase()).or_insert(0) += 1;"
-    " // a comment that runs on past the margin of the page"
-)
-
-_CONSOLE = """\
-$ cargo run --release --bin chapter{n} -- --input data/chapter{n}.txt --limit {k}
-   Compiling chapter{n} v0.1.0 (file:///projects/chapter{n})
-    Finished release [optimized] target(s) in {k}.42s
-     Running `target/release/chapter{n} --input data/chapter{n}.txt --limit {k}`
-the: 412
-and: 389
-"""
+def plan_for(budget: float) -> Plan:
+    """Runs and sizes for about ``budget`` minutes on a 2-core machine (a quiet one takes
+    about half of it)."""
+    if budget >= 45:
+        return Plan(5, 100, 3, 64, True, 5)
+    if budget >= 20:
+        return Plan(5, 100, 1, 64, False, 5)
+    if budget >= 10:
+        return Plan(3, 50, 1, 24, False, 3)
+    return Plan(3, 25, 1, 12, False, 3)
 
 
-def _real_table(n: int) -> str:
-    words = [
-        "alpha",
-        "bravo",
-        "charlie",
-        "delta",
-        "echo",
-        "foxtrot",
-        "golf",
-        "hotel",
-        "india",
-        "juliett",
-        "kilo",
-        "lima",
-    ]
-    columns = 6 + n % 7
-    head = "| " + " | ".join(w.title() for w in words[:columns]) + " |"
-    rule = "|" + "---|" * columns
-    rows = [
-        "| " + " | ".join(words[(r + c) % len(words)] for c in range(columns)) + " |"
-        for r in range(8)
-    ]
-    return "\n".join([f"Table: Results of chapter {n}", "", head, rule, *rows])
-
-
-def _real_images(folder: Path) -> list[str]:
-    """A few deterministic PNG diagrams and one large photograph-like JPEG."""
-    import random
-
-    from PIL import Image, ImageDraw
-
-    folder.mkdir(parents=True, exist_ok=True)
-    names = []
-    for index in range(4):
-        image = Image.new("RGB", (1600, 900), (244, 246, 249))
-        draw = ImageDraw.Draw(image)
-        for box in range(8):
-            x = 60 + box * 190
-            draw.rectangle((x, 300 + index * 40, x + 150, 600), outline=(31, 58, 95), width=6)
-            draw.line((x + 150, 450, x + 190, 450), fill=(31, 58, 95), width=6)
-        image.save(folder / f"diagram{index}.png")
-        names.append(f"diagram{index}.png")
-    rng = random.Random(11)
-    photo = Image.frombytes("RGB", (4000, 3000), rng.randbytes(4000 * 3000 * 3))
-    photo = photo.resize((400, 300)).resize((4000, 3000))  # smooth, like a photograph
-    photo.save(folder / "photo.jpg", quality=88)
-    names.append("photo.jpg")
-    return names
-
-
-def make_real_book(briefing: Path, target: Path, chapters: int) -> Path:
-    """A technical book: per chapter, prose (the briefing's paragraphs), eight code blocks, a
-    terminal session, a program's output, a wide table and a figure."""
-    shutil.copytree(briefing / "source", target / "source")
-    for path in (target / "source").glob("[0-9]*.md"):
-        path.unlink()
-    paragraphs = [
-        p
-        for path in sorted((briefing / "source").glob("[0-9]*.md"))
-        for p in path.read_text(encoding="utf-8").split("---\n", 2)[2].split("\n\n")
-        if p.strip() and not p.startswith(("#", "-")) and p.rstrip().endswith(".")
-    ]
-    images = _real_images(target / "source" / "images")
-    for n in range(1, chapters + 1):
-        parts = [f"---\ntitle: Chapter {n}\n---\n"]
-        for block in range(8):
-            parts.append(paragraphs[(n * 8 + block) % len(paragraphs)])
-            parts.append(f"## Listing {n}.{block + 1}")
-            parts.append(
-                "```rust\n"
-                + _RUST.format(n=n, k=block + 3, long_for=_LONG_FOR, long_count=_LONG_COUNT)
-                + "```"
-            )
-        parts.append("```console\n" + _CONSOLE.format(n=n, k=n % 9 + 1) + "```")
-        parts.append("```text\n" + "\n".join(f"line {i}: ok" for i in range(6)) + "\n```")
-        parts.append(_real_table(n))
-        image = images[n % len(images)]
-        parts.append(f'![Figure for chapter {n}](images/{image} "Figure {n}")')
-        parts.append("The chapter ends here.")
-        text = "\n\n".join(parts) + "\n"
-        (target / "source" / f"{n:03d}-chapter-{n}.md").write_text(text, encoding="utf-8")
-    config = target / "source" / "publication.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace(
-            "slug: us-troops-in-mexico-2024", "slug: real-book"
-        ),
-        encoding="utf-8",
-    )
-    return target
-
-
-def pandoc_markdown(project: Path, out: Path) -> Path:
-    """The same text as one Markdown file with a title block, for Pandoc."""
-    import yaml
-
-    meta = yaml.safe_load((project / "source" / "publication.yaml").read_text(encoding="utf-8"))
-    parts = [f"---\ntitle: {meta['title']!r}\nlang: {meta['language']}\n---\n"]
-    for path in sorted((project / "source").glob("[0-9]*.md")):
-        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
-        title = yaml.safe_load(front)["title"]
-        parts.append(f"# {title}\n\n{body.strip()}\n")
-    out.write_text("\n".join(parts), encoding="utf-8")
-    return out
-
-
-def floor_inputs(project: Path, out: Path) -> tuple[Path, Path]:
-    """mxpublish's own print HTML and CSS, for the WeasyPrint CLI (the floor of the PDF)."""
-    sys.path.insert(0, str(REPO / "src"))
-    from mxpublish.assemble.coverage import print_faces
-    from mxpublish.assemble.documents import document_html, environment, stylesheet
-    from mxpublish.assemble.fonts import font_face_css, print_format, print_url
-    from mxpublish.build import load
-
-    proj, publication = load(project)
-    html = document_html(publication, environment(proj), "print")
-    fonts = font_face_css(print_url, print_faces(html), print_format)
-    css = fonts + stylesheet(proj, "print")
-    (out / "print.html").write_text(html, encoding="utf-8")
-    (out / "print.css").write_text(css, encoding="utf-8")
-    return out / "print.html", out / "print.css"
-
-
-def pdf_pages(path: Path) -> int:
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(path)).pages)
-
-
-def measure(group: list[Command], runs: int) -> None:
-    for command in group:  # warm-up: file caches, .pyc files
-        command.run()
-        command.times.clear()
-        command.rss_mb.clear()
+def measure(group: list[Command], runs: int, warm_up: bool = True) -> None:
+    if warm_up:
+        for command in group:  # file caches, .pyc files
+            command.run()
+            command.times.clear()
+            command.rss_mb.clear()
     for _ in range(runs):
         for command in group:
             command.run()
 
 
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
 def report(title: str, group: list[Command]) -> None:
     print(f"\n## {title}\n")
-    print("| command | median s | min s | peak RSS MB | runs |")
-    print("|---|---:|---:|---:|---:|")
+    print("| command | median s | min s | pages | s per page | peak RSS MB | runs |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for c in group:
+        pages = c.pages
+        per_page = c.median / pages if pages else None
         print(
-            f"| {c.name} | {c.median:.3f} | {min(c.times):.3f} | {max(c.rss_mb):.0f} "
-            f"| {len(c.times)} |"
+            f"| {c.name} | {c.median:.3f} | {min(c.times):.3f} | {pages or '–'} "
+            f"| {_fmt(per_page, 4)} | {max(c.rss_mb):.0f} | {len(c.times)} |"
         )
+
+
+def _clean(*paths: Path) -> Callable[[], None]:
+    def clean() -> None:
+        for path in paths:
+            shutil.rmtree(path, ignore_errors=True)
+
+    return clean
+
+
+def _then(*steps: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        for step in steps:
+            step()
+
+    return run
+
+
+def _edit_one_section(project: Path) -> Callable[[], None]:
+    """Append a word to the section in the middle of the book (a new word each time)."""
+    counter = [0]
+
+    def edit() -> None:
+        sections = sorted((project / "source").glob("[0-9]*.md"))
+        path = sections[len(sections) // 2]
+        counter[0] += 1
+        text = path.read_text(encoding="utf-8").rstrip("\n")
+        path.write_text(f"{text} Edit{counter[0]}.\n", encoding="utf-8")
+
+    return edit
+
+
+def _build(mx: list[str], project: Path, out: Path, *extra: str) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run(
+            [*mx, "build", str(project), "-q", "-o", str(out), *extra],
+            check=True,
+            capture_output=True,
+            env=_ENV,
+        )
+
+    return run
+
+
+def publication_group(label: str, project: Path, out: Path, mx: list[str]) -> list[Command]:
+    """Full builds (output and cache removed, --no-cache), the EPUB after a PDF build (the
+    cached page map), Pandoc and the floor."""
+    pandoc = _pandoc()
+    markdown = pandoc_markdown(project, out / "pandoc.md")
+    html, css = floor_inputs(project, out)
+    slug = "long-book" if label == "book" else "us-troops-in-mexico-2024"
+    mx_out, cached_out = out / "mx", out / "cached"
+    clean = _clean(mx_out, project / ".mxpublish-cache")
+    full = [*mx, "build", str(project), "-q", "--no-cache", "-o", str(mx_out)]
+
+    def drop_epub() -> None:  # the PDF and its page map stay: the EPUB is rebuilt from them
+        for epub in cached_out.glob("*.epub"):
+            epub.unlink()
+
+    return [
+        Command("mxpublish all", full, prepare=clean, output=mx_out / f"{slug}.pdf"),
+        Command(
+            "mxpublish pdf", [*full, "-f", "pdf"], prepare=clean, output=mx_out / f"{slug}.pdf"
+        ),
+        Command("mxpublish epub, cold (no cached layout)", [*full, "-f", "epub"], prepare=clean),
+        Command(
+            "mxpublish epub after a PDF build (cached page map)",
+            [*mx, "build", str(project), "-q", "-f", "epub", "-o", str(cached_out)],
+            # The other commands' clean step removes the project's cache: a PDF build (a
+            # no-op when the cache survived) puts the page map back, untimed.
+            prepare=_then(_build(mx, project, cached_out, "-f", "pdf"), drop_epub),
+        ),
+        Command("mxpublish html", [*full, "-f", "html"], prepare=clean),
+        Command("pandoc epub", [pandoc, str(markdown), "-o", str(out / "p.epub")]),
+        Command(
+            "pandoc html (standalone)", [pandoc, str(markdown), "-s", "-o", str(out / "p.html")]
+        ),
+        Command(
+            "pandoc pdf (weasyprint)",
+            [pandoc, str(markdown), "-o", str(out / "p.pdf"), "--pdf-engine=weasyprint"],
+            output=out / "p.pdf",
+        ),
+        Command(
+            "weasyprint floor",
+            [str(BIN / "weasyprint"), str(html), str(out / "f.pdf"), "-s", str(css)],
+            output=out / "f.pdf",
+        ),
+    ]
+
+
+def briefing_extras(project: Path, out: Path, mx: list[str]) -> list[Command]:
+    noop = [*mx, "build", str(project), "-q", "-o", str(out / "noop")]
+    return [
+        # The untimed prepare builds (the full builds clear the cache), so the timed run finds
+        # every output up to date.
+        Command("mxpublish no-op rebuild", noop, prepare=noop),
+        Command("mxpublish check", [*mx, "check", str(project)]),
+        Command("mxpublish --help", [*mx, "--help"]),
+    ]
+
+
+def edit_rebuild(project: Path, out: Path, mx: list[str], runs: int) -> Command:
+    """``build -f pdf`` (cache on) after one word is appended to one section."""
+    edited = out / "edit-project"
+    shutil.copytree(project, edited)
+    target = out / "edit-out"
+    _build(mx, edited, target, "-f", "pdf")()
+    command = Command(
+        "mxpublish pdf after an edit of one section (cache on)",
+        [*mx, "build", str(edited), "-q", "-f", "pdf", "-o", str(target)],
+        prepare=_edit_one_section(edited),
+        output=target / "long-book.pdf",
+    )
+    measure([command], runs, warm_up=False)
+    return command
+
+
+def latency(project: Path, out: Path, edits: int) -> dict[str, list[float]]:
+    from latency import serve_latency, watch_latency
+
+    copy = out / "latency-project"
+    shutil.copytree(project, copy)
+    return {
+        "serve: edit → new page served": serve_latency(copy, edits),
+        "watch -f html: edit → new file in place": watch_latency(copy, out / "watch", edits),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--book-copies",
-        type=int,
-        default=100,
-        help="copies of the briefing's sections in the long book",
-    )
-    parser.add_argument(
-        "--book-runs", type=int, default=None, help="runs for the long book (default: --runs)"
-    )
+    parser.add_argument("--budget", type=float, default=20, help="minutes, about (default 20)")
+    parser.add_argument("--runs", type=int, help="runs per briefing command")
+    parser.add_argument("--book-copies", type=int, help="copies of the briefing's sections")
+    parser.add_argument("--book-runs", type=int, help="runs per long-book command")
+    parser.add_argument("--real-chapters", type=int, help="chapters of the real-book case")
+    parser.add_argument("--edits", type=int, help="edits timed for serve/watch latency")
     parser.add_argument("--skip-book", action="store_true")
-    parser.add_argument(
-        "--real-chapters", type=int, default=64, help="chapters of the real-book case (~600 pages)"
-    )
     parser.add_argument("--skip-real", action="store_true")
     args = parser.parse_args()
+    plan = plan_for(args.budget)
+    for name in ("runs", "book_copies", "book_runs", "real_chapters", "edits"):
+        if getattr(args, name) is not None:
+            setattr(plan, name, getattr(args, name))
     mx = [str(BIN / "mxpublish")]
-    pandoc = _pandoc()
     work = Path(tempfile.mkdtemp(prefix="mxbench-"))
+    started = time.perf_counter()
     print(
         f"# mxpublish benchmarks\n\nmachine: {platform.node()} · {os.cpu_count()} cores · "
         f"{platform.python_implementation()} {platform.python_version()} · "
-        f"{platform.platform()}\nruns: {args.runs} per command, interleaved, after a warm-up"
+        f"{platform.platform()} · load average {os.getloadavg()[0]:.2f} at the start\n"
+        f"settings: `--budget {args.budget:g}` → briefing {plan.runs} runs per command, "
+        f"interleaved, after a warm-up; long book {plan.book_copies} copies of the briefing's "
+        f"sections, {plan.book_runs} run(s){' after a warm-up' if plan.warm_up else ''}; "
+        f"real book {plan.real_chapters} chapters, 1 run; {plan.edits} timed edits for "
+        "serve/watch",
+        flush=True,
     )
 
     briefing = work / "briefing"
     for name in ("source", "styles"):
         if (REPO / name).exists():
             shutil.copytree(REPO / name, briefing / name)
-    projects = [("briefing", briefing)]
-    if not args.skip_book:
-        projects.append(("book", make_book(briefing, work / "book", args.book_copies)))
-    if not args.skip_real:
-        projects.append(("real", make_real_book(briefing, work / "real", args.real_chapters)))
-
     results: dict[str, dict[str, Command]] = {}
-    for label, project in projects:
-        out = work / f"{label}-out"
-        out.mkdir()
-        markdown = pandoc_markdown(project, out / "pandoc.md")
-        html, css = floor_inputs(project, out)
-        # Full builds: the output and the cache (in the project) removed, and --no-cache.
-        clean = ["rm", "-rf", str(out / "mx"), str(project / ".mxpublish-cache")]
-        full = [*mx, "build", str(project), "-q", "--no-cache", "-o", str(out / "mx")]
-        group = [
-            Command("mxpublish all", full, prepare=clean),
-            Command("mxpublish pdf", [*full, "-f", "pdf"], prepare=clean),
-            Command("mxpublish epub", [*full, "-f", "epub"], prepare=clean),
-            Command("mxpublish html", [*full, "-f", "html"], prepare=clean),
-            Command("pandoc epub", [pandoc, str(markdown), "-o", str(out / "p.epub")]),
-            Command(
-                "pandoc pdf (weasyprint)",
-                [pandoc, str(markdown), "-o", str(out / "p.pdf"), "--pdf-engine=weasyprint"],
-            ),
-            Command(
-                "weasyprint floor",
-                [str(BIN / "weasyprint"), str(html), str(out / "f.pdf"), "-s", str(css)],
-            ),
-        ]
-        if label == "briefing":
-            group += [
-                # The untimed prepare builds (the full builds above clear the cache), so the
-                # timed run finds every output up to date.
-                Command(
-                    "mxpublish no-op rebuild",
-                    [*mx, "build", str(project), "-q", "-o", str(out / "noop")],
-                    prepare=[*mx, "build", str(project), "-q", "-o", str(out / "noop")],
-                ),
-                Command("mxpublish --help", [*mx, "--help"]),
-                Command("mxpublish check", [*mx, "check", str(project)]),
-            ]
-        if label == "real":  # the case is about memory and time per page, not Pandoc
-            group = [c for c in group if c.name in ("mxpublish all", "mxpublish pdf")]
-        runs = args.runs if label == "briefing" else (args.book_runs or args.runs)
-        measure(group, runs)
-        counted = out / ("mx/real-book.pdf" if label == "real" else "f.pdf")
-        report(f"{label} ({pdf_pages(counted)} pages)", group)
-        results[label] = {c.name: c for c in group}
+    extra: dict[str, float | None] = {}
 
-    print("\n## Ratios (targets in BENCHMARKS.md)\n")
-    b = results["briefing"]
-    pandoc_both = b["pandoc epub"].median + b["pandoc pdf (weasyprint)"].median
-    rows = [
-        ("briefing all / Pandoc PDF+EPUB", b["mxpublish all"].median / pandoc_both, "≤ 0.80"),
-        (
-            "briefing PDF / WeasyPrint floor",
-            b["mxpublish pdf"].median / b["weasyprint floor"].median,
-            "≤ 1.10",
-        ),
-        (
-            "briefing EPUB / Pandoc EPUB",
-            b["mxpublish epub"].median / b["pandoc epub"].median,
-            "≤ 1.50",
-        ),
-        ("no-op rebuild (s)", b["mxpublish no-op rebuild"].median, "≤ 0.15"),
-        ("--help (s)", b["mxpublish --help"].median, "≤ 0.20"),
-        ("check (s)", b["mxpublish check"].median, "≤ 0.20"),
-    ]
-    if "real" in results:
-        r = results["real"]
-        per_page_brief = b["mxpublish pdf"].median / pdf_pages(work / "briefing-out" / "f.pdf")
-        per_page_real = r["mxpublish pdf"].median / pdf_pages(
-            work / "real-out" / "mx/real-book.pdf"
+    out = work / "briefing-out"
+    out.mkdir()
+    group = publication_group("briefing", briefing, out, mx) + briefing_extras(briefing, out, mx)
+    measure(group, plan.runs)
+    report("Briefing", group)
+    results["briefing"] = {c.name: c for c in group}
+
+    if not args.skip_book:
+        book = make_book(briefing, work / "book", plan.book_copies)
+        out = work / "book-out"
+        out.mkdir()
+        group = publication_group("book", book, out, mx)
+        group = [c for c in group if c.name != "pandoc html (standalone)"]
+        measure(group, plan.book_runs, warm_up=plan.warm_up)
+        group.append(edit_rebuild(book, out, mx, plan.book_runs))
+        report(f"Long book ({plan.book_copies * 6} sections)", group)
+        results["book"] = {c.name: c for c in group}
+        waits = latency(book, out, plan.edits)
+        print(f"\n## Edit → preview latency, long book ({plan.book_copies * 6} sections)\n")
+        print("| what | median s | max s | edits |")
+        print("|---|---:|---:|---:|")
+        for name, times in waits.items():
+            print(f"| {name} | {statistics.median(times):.3f} | {max(times):.3f} | {len(times)} |")
+            extra[name] = statistics.median(times)
+
+    if not args.skip_real:
+        real = make_real_book(briefing, work / "real", plan.real_chapters)
+        out = work / "real-out"
+        out.mkdir()
+        pdf = Command(
+            "mxpublish pdf",
+            [*mx, "build", str(real), "-q", "--no-cache", "-f", "pdf", "-o", str(out / "mx")],
+            output=out / "mx" / "real-book.pdf",
         )
-        rows += [
-            ("real book PDF time per page / briefing's", per_page_real / per_page_brief, "≤ 1.20"),
-            ("real book all peak RSS (MB)", max(r["mxpublish all"].rss_mb), "≤ 800"),
-            ("real book PDF peak RSS (MB)", max(r["mxpublish pdf"].rss_mb), "≤ 800"),
-        ]
-    if "book" in results:
-        k = results["book"]
-        brief_pages = pdf_pages(work / "briefing-out" / "f.pdf")
-        book_pages = pdf_pages(work / "book-out" / "f.pdf")
-        per_page_brief = b["mxpublish pdf"].median / brief_pages
-        per_page_book = k["mxpublish pdf"].median / book_pages
-        rows += [
-            ("book PDF time per page / briefing's", per_page_book / per_page_brief, "≤ 1.20"),
-            ("book all peak RSS (MB)", max(k["mxpublish all"].rss_mb), "≤ 600"),
-            (
-                "book PDF / WeasyPrint floor",
-                k["mxpublish pdf"].median / k["weasyprint floor"].median,
-                "≤ 1.10",
-            ),
-        ]
-    print("| measure | value | target |")
-    print("|---|---:|---|")
-    for name, value, target in rows:
-        print(f"| {name} | {value:.2f} | {target} |")
+        measure([pdf], 1, warm_up=False)
+        report(f"Real book ({plan.real_chapters} chapters: code, tables, images)", [pdf])
+        results["real"] = {pdf.name: pdf}
+
+    ratios(results, extra)
+    print(f"\nthe whole run took {(time.perf_counter() - started) / 60:.1f} minutes")
     shutil.rmtree(work, ignore_errors=True)
+
+
+Row = tuple[str, float | None, float | None, int]  # measure, value, goal (at most), digits
+
+
+def _per_page(c: Command) -> float | None:
+    return c.median / c.pages if c.pages else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def briefing_rows(b: dict[str, Command], extra: dict[str, float | None]) -> list[Row]:
+    def m(name: str) -> float:
+        return b[name].median
+
+    pandoc_both = m("pandoc epub") + m("pandoc pdf (weasyprint)")
+    rows: list[Row] = [
+        ("briefing all / Pandoc PDF+EPUB", m("mxpublish all") / pandoc_both, 1.0, 2),
+        ("briefing PDF / Pandoc PDF", m("mxpublish pdf") / m("pandoc pdf (weasyprint)"), None, 2),
+        ("briefing PDF / WeasyPrint floor", m("mxpublish pdf") / m("weasyprint floor"), None, 2),
+        (
+            "briefing EPUB cold / Pandoc EPUB",
+            m("mxpublish epub, cold (no cached layout)") / m("pandoc epub"),
+            None,
+            2,
+        ),
+        (
+            "briefing EPUB, page map cached / Pandoc EPUB",
+            m("mxpublish epub after a PDF build (cached page map)") / m("pandoc epub"),
+            3.0,
+            2,
+        ),
+        (
+            "briefing HTML / Pandoc HTML",
+            m("mxpublish html") / m("pandoc html (standalone)"),
+            None,
+            2,
+        ),
+        ("briefing no-op rebuild (s)", m("mxpublish no-op rebuild"), 0.15, 3),
+        ("briefing check (s)", m("mxpublish check"), 0.2, 3),
+        ("--help (s)", m("mxpublish --help"), 0.2, 3),
+    ]
+    rows += [(f"{name} (s)", value, 0.5, 3) for name, value in extra.items()]
+    return rows
+
+
+def book_rows(k: dict[str, Command]) -> list[Row]:
+    def m(name: str) -> float:
+        return k[name].median
+
+    pdf, pandoc_pdf = m("mxpublish pdf"), m("pandoc pdf (weasyprint)")
+    per_page = _ratio(_per_page(k["weasyprint floor"]), _per_page(k["pandoc pdf (weasyprint)"]))
+    return [
+        ("book floor s/page / Pandoc PDF s/page", per_page, 1.3, 2),
+        ("book PDF / WeasyPrint floor", pdf / m("weasyprint floor"), None, 2),
+        ("book PDF / Pandoc PDF", pdf / pandoc_pdf, None, 2),
+        (
+            "book EPUB cold / Pandoc EPUB",
+            m("mxpublish epub, cold (no cached layout)") / m("pandoc epub"),
+            None,
+            2,
+        ),
+        (
+            "book EPUB, page map cached / Pandoc EPUB",
+            m("mxpublish epub after a PDF build (cached page map)") / m("pandoc epub"),
+            3.0,
+            2,
+        ),
+        (
+            "book all / Pandoc PDF+EPUB",
+            m("mxpublish all") / (m("pandoc epub") + pandoc_pdf),
+            None,
+            2,
+        ),
+        (
+            "book PDF after a one-section edit / full PDF",
+            m("mxpublish pdf after an edit of one section (cache on)") / pdf,
+            None,
+            2,
+        ),
+    ]
+
+
+def ratios(results: dict[str, dict[str, Command]], extra: dict[str, float | None]) -> None:
+    rows = briefing_rows(results["briefing"], extra)
+    if "book" in results:
+        rows += book_rows(results["book"])
+    if "real" in results:
+        real = results["real"]["mxpublish pdf"]
+        rows += [
+            ("real book PDF s/page", _per_page(real), None, 3),
+            ("real book PDF peak RSS (MB)", max(real.rss_mb), 800, 0),
+        ]
+    print("\n## Goals (issue 15): ratios against Pandoc and the floor\n")
+    print("| measure | value | goal | |")
+    print("|---|---:|---|---|")
+    for name, value, goal, digits in rows:
+        verdict = "" if goal is None or value is None else "met" if value <= goal else "**missed**"
+        print(f"| {name} | {_fmt(value, digits)} | {f'≤ {goal:g}' if goal else ''} | {verdict} |")
 
 
 if __name__ == "__main__":

@@ -32,3 +32,24 @@ def test_subset_keeps_the_text_and_is_deterministic() -> None:
     assert all(ord(ch) in cmap for ch in set(text) if ch != " ")
     full = TTFont(str(face.path)).getBestCmap()
     assert len(cmap) < len(full) / 2  # really a subset
+
+
+def test_the_characters_check_takes_as_drawn_are_drawn_by_the_body_faces() -> None:
+    """`check` skips reading the fonts for text made only of SURELY_DRAWN: each of them must
+    really be in a body face, or a missing glyph would go unreported."""
+    from mxpublish.assemble.coverage import SURELY_DRAWN, _chars_of, uncovered
+    from mxpublish.assemble.fonts import BODY_FAMILIES
+
+    assert _chars_of(BODY_FAMILIES) >= SURELY_DRAWN
+    assert uncovered("Plain text — “quoted”, naïve… ‹ok›") == set()
+    assert uncovered("Yi \ua000 and Greek \u03a9") == {"\ua000"}  # past the fast path
+
+
+def test_the_characters_every_body_face_draws_are_drawn_by_each() -> None:
+    """EPUB and HTML skip the character maps for text of only these: each body family must
+    draw every one, or a needed fallback face would be left out."""
+    from mxpublish.assemble.coverage import EVERY_BODY_FACE_DRAWS, family_chars
+    from mxpublish.assemble.fonts import BODY_FAMILIES
+
+    for family in BODY_FAMILIES:
+        assert family_chars(family) >= EVERY_BODY_FACE_DRAWS, family

@@ -14,13 +14,20 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mxpublish.assemble.fonts import FACES
-from mxpublish.cache import BuildCache, CachedOutput, digest_project, file_digest, fingerprint
+from mxpublish.cache import (
+    BlobStore,
+    BuildCache,
+    CachedOutput,
+    TreeDigests,
+    digest_project,
+    file_digest,
+    fingerprint,
+)
 from mxpublish.editions import (
     DEFAULT_PDF_VARIANT,
     EDITIONS,
@@ -36,6 +43,10 @@ from mxpublish.progress import Progress, Stages
 from mxpublish.project import Project, atomic_write, check_writable, find_project
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    import jinja2
+
     from mxpublish.source.metadata import ConfigFile
 
 
@@ -133,6 +144,7 @@ class Plan:
     options: BuildOptions
     keys: Mapping[str, str]
     fresh: Mapping[str, tuple[Output, ...]]
+    templates: TreeDigests | None = None  # the project's templates/, as hashed for the keys
 
     @property
     def stale(self) -> tuple[str, ...]:
@@ -222,7 +234,7 @@ def plan(project: Project, target: Path, options: BuildOptions) -> Plan:
                 fresh[name] = tuple(
                     Output(o.format, o.path, o.size, o.pages, True, o.sha256) for o in found
                 )
-    return Plan(project, target, options, keys, fresh)
+    return Plan(project, target, options, keys, fresh, tree["templates"])
 
 
 def execute(
@@ -289,6 +301,28 @@ def _write(target: Path, product: str, name: str, data: bytes, pages: int | None
     return Output(product, path, len(data), pages, sha256=hashlib.sha256(data).hexdigest())
 
 
+#: The last Jinja2 environment made, by project and templates: watch and serve rebuild
+#: with it, its templates compiled once, until a template changes.
+_ENVIRONMENT: dict[tuple[Path, TreeDigests], jinja2.Environment] = {}
+
+
+def environment_for(project: Project, templates: TreeDigests | None = None) -> jinja2.Environment:
+    """The Jinja2 environment of ``project`` (documents.environment), the one made for an
+    earlier build of this process when ``templates`` (its templates/ hashed) is the same."""
+    from mxpublish.assemble.documents import check_templates, environment
+
+    if templates is None:
+        return environment(project)
+    key = (project.root, templates)
+    if key not in _ENVIRONMENT:
+        env = environment(project)
+        _ENVIRONMENT.clear()
+        _ENVIRONMENT[key] = env
+    else:
+        check_templates(project)  # links out of the project are refused every time
+    return _ENVIRONMENT[key]
+
+
 #: What forked workers render from: set before the pool forks, so the publication and the
 #: Jinja2 environment are shared with them rather than pickled or made again.
 _SHARED: dict[str, Any] = {}
@@ -301,18 +335,19 @@ def _render_stale(
     """Render the products ``plan`` found stale with one Jinja2 environment; the print
     layout once, and only if one needs it (a cached page map serves an EPUB-only build
     unless the cache is off)."""
-    from mxpublish.assemble.documents import environment
-
     stale, options, target = plan.stale, plan.options, plan.target
     slug = publication.metadata.slug
     modified = build_time(publication)
-    env = environment(plan.project)
+    env = environment_for(plan.project, plan.templates)
     _SHARED.update(project=plan.project, publication=publication, env=env, modified=modified)
+    # The drawn cover and font subsets: of earlier builds too, unless the cache is off.
+    _SHARED["store"] = BlobStore(plan.project.root if options.use_cache else None, atomic_write)
     built: dict[str, tuple[Output, ...]] = {}
     diagnostics: list[Diagnostic] = []
     pool = None
     if options.jobs > 1 and {"epub", "html"} & set(stale) and len(stale) > 1:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         workers = min(options.jobs - 1, 2)
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
@@ -408,7 +443,7 @@ def _epub_job(page_starts: tuple[PageStart, ...]) -> bytes:
     from mxpublish.render.epub import epub_edition
 
     project, publication, env, modified = (_SHARED[k] for k in _SHARED_KEYS)
-    return epub_edition(project, publication, env, page_starts, modified)
+    return epub_edition(project, publication, env, page_starts, modified, _SHARED.get("store"))
 
 
 def _html_job() -> bytes:

@@ -187,3 +187,52 @@ class BuildCache:
                 if old.name != f"pages-{key[:32]}.json":
                     old.unlink(missing_ok=True)
         write(self.dir / f"pages-{key[:32]}.json", json.dumps(starts).encode())
+
+
+class BlobStore:
+    """Results of slow, pure steps of a render (the drawn EPUB cover, font subsets), by a
+    digest of their inputs: kept in memory for the build, and, unless ``project_root`` is
+    None (``--no-cache``), in ``<project>/.mxpublish-cache/blobs/`` so that a later build of
+    the same inputs reads them instead of making them again (same bytes either way). At most
+    ``limit`` files are kept; the least recently written go first."""
+
+    def __init__(self, project_root: Path | None, write: Writer, limit: int = 64):
+        self.dir = project_root / CACHE_DIRNAME / "blobs" if project_root else None
+        self.write = write
+        self.limit = limit
+        self.memory: dict[str, bytes] = {}
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        """A digest of ``parts`` (their ``repr``) and the mxpublish version."""
+        return hashlib.sha256(repr((__version__, parts)).encode()).hexdigest()
+
+    def fetch(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """The blob stored under ``key``, or ``make()``'s result, stored."""
+        if key in self.memory:
+            return self.memory[key]
+        if self.dir is not None:
+            try:
+                data = self.memory[key] = (self.dir / key).read_bytes()
+                return data
+            except OSError:
+                pass
+        data = self.memory[key] = make()
+        if self.dir is not None:
+            try:
+                self.write(self.dir / key, data)
+                self._trim(self.dir)
+            except OSError:
+                pass  # a read-only project still builds
+        return data
+
+    def _trim(self, folder: Path) -> None:
+        blobs = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        for old in blobs[: max(0, len(blobs) - self.limit)]:
+            old.unlink(missing_ok=True)
+
+
+def file_identity(path: Path) -> tuple[str, int, int]:
+    """What a blob key records of an input file that ships with a package (a font)."""
+    stat = path.stat()
+    return str(path), stat.st_size, stat.st_mtime_ns

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from mxpublish.assemble.documents import environment, stylesheet
+from mxpublish.assemble.documents import check_templates, stylesheet
 from mxpublish.editions import MEDIA
 from mxpublish.errors import Diagnostic, SandboxError, Severity, SourceError
 from mxpublish.model import Publication
@@ -263,9 +263,9 @@ def load_and_check(
     project = find_project(project_dir)
     try:
         publication = load_publication(project, config=config)
-        # Read the templates and every edition's stylesheet as a build would, so sandbox
+        # Check the templates and read every edition's stylesheet as a build would, so sandbox
         # and resource errors in them show without rendering.
-        environment(project)
+        check_templates(project)
         for medium in MEDIA:
             stylesheet(project, medium)
     except (SourceError, SandboxError) as exc:

@@ -68,7 +68,7 @@ def assign(text: str, roles: Iterable[str] = ROLE_CHAINS) -> tuple[dict[str, set
     for role in roles:
         chain = ROLE_CHAINS[role]
         for char in chars:
-            if ord(char) in family_chars(chain[0]):
+            if ord(char) in EVERY_BODY_FACE_DRAWS or ord(char) in family_chars(chain[0]):
                 continue
             family = next((f for f in chain[1:] if ord(char) in family_chars(f)), None)
             if family is None:
@@ -78,11 +78,31 @@ def assign(text: str, roles: Iterable[str] = ROLE_CHAINS) -> tuple[dict[str, set
     return drawn_by, uncovered
 
 
+#: Code points the body faces draw (tests/test_fonts.py asserts it against the fonts), so a
+#: text of only these needs no font file read: printable ASCII, Latin-1, Latin Extended-A and
+#: the common punctuation (dashes, quotes, bullets, ellipsis, primes, guillemets).
+_PUNCTUATION = (0x2010, *range(0x2012, 0x201F), 0x2020, 0x2021, 0x2022, 0x2026, 0x2030)
+SURELY_DRAWN = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x180), *_PUNCTUATION, 0x2032, 0x2033, 0x2039, 0x203A]
+)
+
+
+#: Code points each body family draws (asserted in tests/test_fonts.py): text of only these
+#: needs no fallback, so an EPUB or HTML edition of it reads no font's character map.
+_QUOTES_AND_DASHES = (0x2013, 0x2014, 0x2018, 0x2019, 0x201A, 0x201C, 0x201D, 0x201E)
+EVERY_BODY_FACE_DRAWS = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x100), *_QUOTES_AND_DASHES, 0x2020, 0x2021, 0x2022]
+) | frozenset([0x2026, 0x2030, 0x2039, 0x203A])
+
+
 def uncovered(text: str) -> set[str]:
     """Characters of ``text`` that no shipped face draws: they would print as a box, or in
     whatever font the reader's system has. The fallbacks are read only if the body faces
     lack something (``check`` stays fast on Latin text)."""
-    rest = {c for c in _drawn(text) if ord(c) not in _chars_of(BODY_FAMILIES)}
+    rest = {c for c in _drawn(text) if ord(c) not in SURELY_DRAWN}
+    if not rest:
+        return rest
+    rest = {c for c in rest if ord(c) not in _chars_of(BODY_FAMILIES)}
     if not rest:
         return rest
     families = tuple(dict.fromkeys(f for chain in ROLE_CHAINS.values() for f in chain))
@@ -113,7 +133,10 @@ def embeds(markup: str) -> tuple[Embed, ...]:
     """The faces an EPUB or HTML edition of ``markup`` embeds: the body faces cut to its text,
     the code faces only if it has code (cut to the code), and the regular face of each
     fallback family it needs, cut to the characters that family draws."""
-    code = code_text(markup)
+    # Each face is cut to a set of characters: the distinct ones, sorted, stand for the text
+    # (a long book's markup is megabytes; the faces would each make a set of it again).
+    code = "".join(sorted(set(code_text(markup))))
+    markup = "".join(sorted(set(markup)))
     prose, _ = assign(markup, ("serif", "sans"))
     mono, _ = assign(code, ("mono",))
     needed: dict[str, set[str]] = {}

@@ -11,14 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
 
 from mxpublish import __version__
 from mxpublish.assemble.fonts import FontFace, font_face_css
-from mxpublish.assemble.pagebreaks import add_page_breaks, page_list
 from mxpublish.assemble.styles import inline_resources
 from mxpublish.editions import MEDIA
 from mxpublish.errors import SandboxError, SourceError, error
@@ -26,6 +25,9 @@ from mxpublish.model import Asset, PageStart, Publication, Section
 from mxpublish.project import Project
 from mxpublish.source.metadata import slugify
 from mxpublish.source.schema import decode_text
+
+if TYPE_CHECKING:  # Jinja2 and lxml are imported where used: `check` needs neither
+    import jinja2
 
 THEME = resources.files("mxpublish").joinpath("theme")
 _HREF_RE = re.compile(r'href="#([^"]+)"')
@@ -47,7 +49,9 @@ def environment(project: Project) -> jinja2.Environment:
     overridden template so a project file can extend it. Autoescape and undefined-is-error.
 
     Raises SandboxError if a file under ``templates/`` links to a file outside the project."""
-    _refuse_links_out(project, project.templates_dir)
+    import jinja2
+
+    check_templates(project)
     theme_loader = jinja2.FileSystemLoader(str(THEME.joinpath("templates")))
     loader = jinja2.ChoiceLoader(
         [
@@ -56,14 +60,26 @@ def environment(project: Project) -> jinja2.Environment:
             theme_loader,
         ]
     )
+    # One environment serves one build (watch and serve make a new one per rebuild), so a
+    # template never changes under it: no stat of the template file at every section's include.
     env = jinja2.Environment(
-        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["longdate"] = long_date
     env.filters["safe_fragment"] = Markup  # our own Markdown renderer's escaped output
     env.globals["version"] = __version__
     env.extend(mx_project_root=str(project.root))  # for messages only; not seen by templates
     return env
+
+
+def check_templates(project: Project) -> None:
+    """What ``environment`` refuses, without making one (``check``): raises SandboxError if
+    a file under ``templates/`` links to a file outside the project."""
+    _refuse_links_out(project, project.templates_dir)
 
 
 def long_date(value: dt.date, language: str) -> str:
@@ -109,6 +125,8 @@ def fonts_css(url_for: Callable[[FontFace], str]) -> str:
 
 
 def _render(env: jinja2.Environment, name: str, **context: object) -> str:
+    import jinja2
+
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateError as exc:
@@ -220,6 +238,8 @@ def epub_documents(
             return rel if anchor == owner[anchor] else f"{rel}#{anchor}"
 
         return href
+
+    from mxpublish.assemble.pagebreaks import add_page_breaks, page_list
 
     context = _context(publication)
     pages = page_list(page_starts, files, TITLEPAGE_FILE, NAV_FILE)

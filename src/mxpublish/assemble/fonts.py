@@ -71,7 +71,11 @@ class FontFace:
     @property
     def outline(self) -> str:
         """``otf`` for CFF outlines, ``ttf`` for TrueType ones: the type of a subset."""
-        return "otf" if _sfnt(self)[:4] == b"OTTO" else "ttf"
+        with self.path.open("rb") as file:
+            head = file.read(4)  # the tag, without reading the whole file
+        if head == b"wOF2":
+            head = _sfnt(self)[:4]
+        return "otf" if head == b"OTTO" else "ttf"
 
     @property
     def media_type(self) -> str:

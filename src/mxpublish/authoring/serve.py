@@ -15,12 +15,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from mxpublish.assemble.documents import environment
 from mxpublish.authoring.watch import Rebuild, affected_formats, changes
-from mxpublish.build import BuildOptions, build_time, load, with_paper
+from mxpublish.build import BuildOptions, build_time, environment_for, load, with_paper
+from mxpublish.cache import digest_tree
 from mxpublish.errors import MxError
 from mxpublish.project import find_project
 from mxpublish.render.html import html_edition
+from mxpublish.source.memo import keep_between_loads
 
 EVENTS_PATH = "/__mxpublish/events"
 _KEEPALIVE_SECONDS = 10.0
@@ -80,11 +81,9 @@ class PreviewState:
 
 def with_reload_script(page: bytes, generation: int) -> bytes:
     """``page`` with the reload script before ``</body>`` (or at the end)."""
-    script = _RELOAD_SCRIPT % {"generation": generation, "events": EVENTS_PATH}
-    text = page.decode("utf-8")
-    at = text.rfind("</body>")
-    text = text[:at] + script + text[at:] if at >= 0 else text + script
-    return text.encode("utf-8")
+    script = (_RELOAD_SCRIPT % {"generation": generation, "events": EVENTS_PATH}).encode()
+    at = page.rfind(b"</body>")  # bytes: a long book's page is megabytes
+    return page[:at] + script + page[at:] if at >= 0 else page + script
 
 
 def error_page(rebuild: Rebuild) -> bytes:
@@ -181,6 +180,7 @@ def serve(
     OSError when the port cannot be bound.
     """
     project = find_project(project_dir)
+    keeping = keep_between_loads(True)  # each rebuild re-renders only what changed
     state = PreviewState()
     server = ThreadingHTTPServer((host, port), _handler(state))
     server.daemon_threads = True
@@ -198,6 +198,7 @@ def serve(
                 bound_host, bound_port = server.server_address[:2]
                 on_ready(f"http://{_url_host(str(bound_host))}:{bound_port}/")
     finally:
+        keep_between_loads(keeping)
         state.close()
         if thread.ident is not None:
             server.shutdown()
@@ -215,4 +216,5 @@ def preview_html(project_dir: Path | str, options: BuildOptions | None = None) -
     project, publication = load(project_dir)
     modified = build_time(publication)
     publication = with_paper(publication, options.paper)
-    return html_edition(project, publication, environment(project), modified)
+    env = environment_for(project, digest_tree(project.templates_dir))
+    return html_edition(project, publication, env, modified)

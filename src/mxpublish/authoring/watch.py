@@ -15,6 +15,7 @@ from mxpublish.editions import EDITIONS, EPUB, FORMATS
 from mxpublish.errors import Diagnostic, MxError
 from mxpublish.progress import Progress
 from mxpublish.project import Project, find_project
+from mxpublish.source.memo import keep_between_loads
 
 WATCHED = ("source", "styles", "templates")
 #: A project stylesheet that only one edition reads → that edition's format.
@@ -137,16 +138,15 @@ def watch(
     """
     project = find_project(project_dir)
     wanted = tuple(f for f in FORMATS if f in set(formats))
-    for changed in changes(project, stop):
-        affected = affected_formats(project, changed, wanted) if changed else wanted
-        if affected:
-            names = tuple(project.relative(p) for p in changed)
-            rebuild = run_build(
-                project.root,
-                affected,
-                out_dir,
-                names,
-                options=options,
-                progress=progress,
-            )
-            on_rebuild(rebuild)
+    keeping = keep_between_loads(True)  # each rebuild re-renders only what changed
+    try:
+        for changed in changes(project, stop):
+            affected = affected_formats(project, changed, wanted) if changed else wanted
+            if affected:
+                names = tuple(project.relative(p) for p in changed)
+                rebuild = run_build(
+                    project.root, affected, out_dir, names, options=options, progress=progress
+                )
+                on_rebuild(rebuild)
+    finally:
+        keep_between_loads(keeping)

@@ -40,7 +40,7 @@ def check(
     Reports `file:line:col: severity: ID message`; exits 1 on errors (and on warnings with
     --strict). `--list-rules` documents every id.
     """
-    from mxpublish.check import all_rules, check_project, summary
+    from mxpublish.check import all_rules, load_and_check, summary
 
     if list_rules:
         from mxpublish.authoring.terminal import rules_listing
@@ -48,11 +48,13 @@ def check(
         click.echo(rules_listing(all_rules(), as_json=output_format == "json"))
         return
     try:
+        config = None
         try:
-            strict = _settings(project_dir, strict=strict)["strict"]
+            settings = _settings(project_dir, strict=strict)
+            strict, config = settings["strict"], settings.config
         except SourceError:
-            strict = bool(strict)  # publication.yaml is broken: check_project reports how
-        found = check_project(project_dir, release=release)
+            strict = bool(strict)  # publication.yaml is broken: load_and_check reports how
+        found = load_and_check(project_dir, release=release, config=config)[1]
     except MxError as exc:
         if output_format != "json":
             raise

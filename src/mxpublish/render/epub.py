@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 from mxpublish import __version__
 from mxpublish.assemble.documents import XhtmlDocument
+from mxpublish.cache import BlobStore, file_identity
 from mxpublish.editions import EPUB
 from mxpublish.model import PageStart, Publication
 from mxpublish.project import Project
 
 if TYPE_CHECKING:
     import jinja2
+
+    from mxpublish.assemble.coverage import Embed
 
 #: The zip timestamp of every entry (zip cannot store dates before 1980).
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -44,26 +47,36 @@ class EpubResource:
     properties: tuple[str, ...] = ()
 
 
-def font_resources(text: str) -> tuple[str, list[EpubResource]]:
+def font_resources(text: str, store: BlobStore | None = None) -> tuple[str, list[EpubResource]]:
     """The ``@font-face`` rules (URLs relative to ``styles/``) and the font files for an EPUB
     whose documents are ``text``: each face subset to what it draws, fallbacks only if
-    needed."""
+    needed (a subset made before for the same characters is taken from ``store``)."""
     from mxpublish.assemble.coverage import embeds
-    from mxpublish.assemble.fonts import font_face_css, subset, subset_format
+    from mxpublish.assemble.fonts import font_face_css, subset_format
 
     chosen = embeds(text)
     css = font_face_css(
         lambda face: f"../fonts/{face.name}", [e.face for e in chosen], subset_format
     )
     files = [
-        EpubResource(
-            f"fonts/{e.face.name}",
-            e.face.media_type,
-            subset(e.face, e.text, with_ascii=e.with_ascii),
-        )
+        EpubResource(f"fonts/{e.face.name}", e.face.media_type, stored_subset(e, store))
         for e in chosen
     ]
     return css, files
+
+
+def stored_subset(embed: Embed, store: BlobStore | None) -> bytes:
+    """``embed``'s face cut to its characters, from ``store`` when cut before."""
+    from mxpublish.assemble.fonts import subset
+
+    def make() -> bytes:
+        return subset(embed.face, embed.text, with_ascii=embed.with_ascii)
+
+    if store is None:
+        return make()
+    chars = "".join(sorted(set(embed.text)))
+    key = store.key("subset", file_identity(embed.face.path), chars, embed.with_ascii)
+    return store.fetch(key, make)
 
 
 def print_edition_name(publication: Publication) -> str:
@@ -239,18 +252,20 @@ def epub_edition(
     env: jinja2.Environment,
     page_starts: Sequence[PageStart],
     modified: dt.datetime,
+    store: BlobStore | None = None,
 ) -> bytes:
     """The EPUB edition as bytes: its documents (with the print page list when
-    ``page_starts`` is given), stylesheet, cover, fonts subset to its text, and images."""
+    ``page_starts`` is given), stylesheet, cover, fonts subset to its text, and images
+    (the drawn cover and the font subsets from ``store`` when made before)."""
     from mxpublish.assemble.documents import epub_asset_names, epub_documents, stylesheet
     from mxpublish.assemble.images import for_screen
     from mxpublish.render.cover import cover_image
     from mxpublish.source.assets import read_asset
 
-    cover_name, cover_type, cover_data = cover_image(project, publication)
+    cover_name, cover_type, cover_data = cover_image(project, publication, store)
     documents = epub_documents(publication, env, page_starts, cover_image=cover_name)
     text = "".join(d.content for d in documents)
-    font_css, font_files = font_resources(text)
+    font_css, font_files = font_resources(text, store)
     css = font_css + stylesheet(project, EPUB.medium)
     resources = [
         EpubResource(f"styles/{EPUB.stylesheet}", "text/css", css.encode("utf-8")),

@@ -22,14 +22,15 @@ from mxpublish.project import Project
 from mxpublish.source.anchors import SECTION_FILE_RE, Draft
 from mxpublish.source.apparatus import apply_apparatus, generated_sections
 from mxpublish.source.assets import collect_images
-from mxpublish.source.blocks import running_text, text_blocks
 from mxpublish.source.comments import comment_diagnostics
 from mxpublish.source.ids import assign_ids
 from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
 from mxpublish.source.math import MATH_TOKENS
+from mxpublish.source.memo import KEEP, Memo
 from mxpublish.source.metadata import ConfigFile, load_metadata
-from mxpublish.source.rendering import PRINT, SCREEN, RenderState, render_section
+from mxpublish.source.rendered import render_draft
+from mxpublish.source.rendering import PRINT, SCREEN, RenderState
 from mxpublish.source.sanitize import check_attributes
 from mxpublish.source.schema import Field, decode_text, load_yaml_mapping, validate_mapping
 from mxpublish.source.structure import (
@@ -149,7 +150,7 @@ def load_sections(
     screen, paper = _render_states(metadata)
     if apparatus.numbering.captions_referenced:  # "see Figure 2" needs "Figure 2." printed
         screen.figure_numbers = paper.figure_numbers = True
-    sections = tuple(_render(draft, md, screen, paper) for draft in drafts)
+    sections = tuple(render_draft(draft, md, screen, paper) for draft in drafts)
     problems.extend(_rendered_problems(project, drafts, sections))
     raise_if_errors(problems)
     before, after = generated_sections(metadata, sections, apparatus) if metadata else ((), ())
@@ -256,7 +257,7 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
             )
         )
     front_token = tokens.pop(0)
-    front, lines = load_yaml_mapping(front_token.content, file, first_line=2)
+    front, lines = _front_matter(front_token.content, file)
     problems = validate_mapping(front, lines, SECTION_SCHEMA, file, 1)
     if front.get("id") is not None and not ID_RE.match(str(front["id"])):
         problems.append(
@@ -286,13 +287,37 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
     )
 
 
+#: Front matter already read in this process (watch, serve): YAML is the slowest part of
+#: loading a section whose tokens are memoized.
+_FRONT = Memo[tuple[dict[str, Any], dict[str, int]]](4096)
+
+
+#: Section files already decoded and checked in this process, by their bytes.
+_DECODED = Memo[str](4096, weight=100_000_000)
+
+
+def _front_matter(content: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """The section's front matter mapping and its keys' lines (a fresh copy each time)."""
+    key = (content, file)
+    found = _FRONT.get(key)
+    if found is None:
+        found = load_yaml_mapping(content, file, first_line=2)
+        if KEEP[0]:
+            _FRONT.put(key, found)
+    return dict(found[0]), dict(found[1])
+
+
 def _read_text(path: Path, file: str) -> str:
     """The section file's text, decoded strictly; an empty file is an error."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(error("SOURCE-UNREADABLE", f"cannot read: {exc.strerror}", file)) from exc
-    text = decode_text(raw, file)
+    text = _DECODED.get(raw)
+    if text is None:
+        text = decode_text(raw, file)
+        if KEEP[0]:
+            _DECODED.put(raw, text, 2 * len(raw))  # bytes and text
     if not text.strip():
         raise SourceError(
             error(
@@ -346,26 +371,3 @@ def _body_problems(
             hint = f"cite it in the text with [^{label}], or delete it"
         problems.append(error("FOOTNOTE-" + kind.upper(), message, file, line, hint=hint))
     return assets, problems
-
-
-def _render(draft: Draft, md: MarkdownIt, screen: RenderState, paper: RenderState) -> Section:
-    found: dict[str, Any] = {}
-    html = render_section(md, draft.tokens, draft.id, screen, found)
-    draft.raw_images = found.get("raw_images", [])
-    print_html = render_section(md, draft.tokens, draft.id, paper)
-    return Section(
-        number=draft.number,
-        source=draft.file,
-        id=draft.id,
-        title=typeset(md, str(draft.front["title"]).strip()),
-        html=html,
-        text=running_text(draft.tokens),
-        headings=tuple(draft.headings),
-        targets=tuple(draft.targets),
-        status=str(draft.front.get("status") or "final"),
-        summary=(str(draft.front["summary"]).strip() if draft.front.get("summary") else None),
-        blocks=tuple(text_blocks(draft.tokens)),
-        lines=draft.lines,
-        print_html=print_html,
-        assets=draft.assets,
-    )
