@@ -201,6 +201,9 @@ class BlobStore:
         self.write = write
         self.limit = limit
         self.memory: dict[str, bytes] = {}
+        #: Only the build's own process writes: a forked worker's blob is used, not kept, so
+        #: an interrupted build never waits on a worker's write (and writes stay in one place).
+        self.owner = os.getpid()
 
     @staticmethod
     def key(*parts: object) -> str:
@@ -218,7 +221,7 @@ class BlobStore:
             except OSError:
                 pass
         data = self.memory[key] = make()
-        if self.dir is not None:
+        if self.dir is not None and os.getpid() == self.owner:
             try:
                 self.write(self.dir / key, data)
                 self._trim(self.dir)
