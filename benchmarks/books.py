@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+BOOK_STYLES = REPO / "src" / "mxpublish" / "theme" / "scaffold" / "book" / "styles" / "custom.css"
 
 
 def make_book(briefing: Path, target: Path, copies: int) -> Path:
@@ -167,6 +168,9 @@ def make_real_book(briefing: Path, target: Path, chapters: int) -> Path:
         ),
         encoding="utf-8",
     )
+    # styled as a book (`mxpublish new --book`): each chapter starts a new page
+    (target / "styles").mkdir(exist_ok=True)
+    shutil.copy(BOOK_STYLES, target / "styles" / "custom.css")
     return target
 
 
