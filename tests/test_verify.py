@@ -208,3 +208,32 @@ def test_a_stream_whose_data_ends_with_cr_has_one_reading() -> None:
         assert stream.data.endswith(b"stream\nab\r\r\nendstream")
         assert plain.data.endswith(b"stream\nab\nendstream")
     assert stream.data.endswith(b"stream\nab\r\nendstream")  # pydyf as it was
+
+
+def test_a_long_book_is_not_refused_by_the_validators_guard(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`page` guards against hostile PDFs with a limit of form XObject invocations that a
+    600-page book of ours passes (it stopped with an uncaught error); verify raises the limit
+    for its own output and turns a guard still hit into a failed check, not a crash."""
+    import page
+
+    from mxpublish.verify import validators
+
+    root = make_project({})
+    pdf = build(root, ["pdf"], tmp_path / "out").outputs[0].path
+    real = page.validate_pdf
+    seen: list[int] = []
+
+    def guarded(path: Path, *, profile: str, limits: page.SafetyLimits) -> object:
+        seen.append(limits.max_form_invocations)
+        if limits.max_form_invocations < 1_000_000:
+            raise page.SafetyLimitError("Form XObject invocations exceed the configured limit")
+        return real(path, profile=profile, limits=limits)
+
+    monkeypatch.setattr(page, "validate_pdf", guarded)
+    [check] = validators.check_pdf_conformance(pdf)
+    assert check.verdict == PASS and seen == [validators.MAX_FORM_INVOCATIONS]
+    monkeypatch.setattr(validators, "MAX_FORM_INVOCATIONS", 10_000)  # page's own default
+    [check] = validators.check_pdf_conformance(pdf)
+    assert check.verdict == FAIL and "exceed" in check.detail, check
