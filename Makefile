@@ -74,7 +74,7 @@ a11y: $(STAMP) a11y-tools
 # minutes for one complete run on a 2-core machine (bench.py --budget picks runs and sizes)
 BENCH_BUDGET ?= 20
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench.py --budget $(BENCH_BUDGET)
 
 clean:
