@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
 # Run Ace by DAISY on an EPUB with Debian's Chromium: ace.sh BOOK.epub REPORT_DIR
-set -euo pipefail
+#
+# Ace exits 0 whether or not it finds violations (they are in REPORT_DIR/report.json); a
+# non-zero exit is Ace or its headless Chromium failing to run, which happens now and then
+# (seen with no message at all, on a quiet machine). Such a failure is retried twice, the
+# last time with --verbose so that its log reaches stderr.
+set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export PUPPETEER_EXECUTABLE_PATH="$here/chromium-no-sandbox"
-exec "$here/node_modules/.bin/ace-puppeteer" --silent --force --outdir "$2" "$1"
+for attempt in 1 2 3; do
+  if [ "$attempt" -lt 3 ]; then
+    "$here/node_modules/.bin/ace-puppeteer" --silent --force --outdir "$2" "$1" && exit 0
+  else
+    exec "$here/node_modules/.bin/ace-puppeteer" --verbose --force --outdir "$2" "$1"
+  fi
+  echo "ace.sh: Ace failed to run (attempt $attempt of 3); trying again" >&2
+  sleep 2
+done
