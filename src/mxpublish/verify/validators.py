@@ -22,6 +22,7 @@ from mxpublish.verify.report import FAIL, PASS, SKIPPED, Check, Finding
 #: The validator profile names of ``page`` for each conformance a PDF's XMP can declare.
 _PDFA_PROFILES = {"1": "1{}", "2": "2{}", "3": "3{}"}
 _TIMEOUT = 600
+ACE_LAUNCH_MS = "120000"
 
 
 def _missing_extra(tool: str) -> UsageError:
@@ -223,7 +224,11 @@ def check_ace(epub: Path) -> Check:
         args = (
             [*command, out, str(epub)] if command[-1] == "--outdir" else [*command, str(epub), out]
         )
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+        # Ace gives Chromium 5 s to start unless told otherwise: too short on a busy machine.
+        env = {"ACE_TIMEOUT_INITIAL": ACE_LAUNCH_MS, **os.environ}
+        proc = subprocess.run(
+            args, capture_output=True, text=True, timeout=_TIMEOUT, check=False, env=env
+        )
         path = Path(out) / "report.json"
         if not path.is_file():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no report"]
