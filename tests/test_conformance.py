@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import page
+import pikepdf
 import pytest
 
 from helpers import REPO
@@ -55,6 +56,39 @@ def test_every_variant_of_the_constructs_project_conforms(
     root = tmp_path / "constructs"
     shutil.copytree(CONSTRUCTS, root, ignore=shutil.ignore_patterns(".mxpublish-cache"))
     assert_conforms(root, tmp_path / "out")
+
+
+def test_list_items_hold_only_a_label_and_a_body(tmp_path: Path) -> None:
+    """PDF/UA-1: an LI holds Lbl and LBody, also for a loose item (two paragraphs) and one
+    holding a code block, which WeasyPrint tags straight under the LI."""
+    root = tmp_path / "constructs"
+    shutil.copytree(CONSTRUCTS, root, ignore=shutil.ignore_patterns(".mxpublish-cache"))
+    path = build(root, ["pdf"], tmp_path / "out").outputs[0].path
+    with pikepdf.open(path) as pdf:
+        elements = _elements(pdf.Root.StructTreeRoot)
+    # (An item whose nested list runs onto the next page leaves an empty LI there.)
+    items = [kids for tag, kids in elements if tag == "/LI" and kids]
+    assert len(items) >= 20
+    assert all(set(kids) <= {"/Lbl", "/LBody"} and "/LBody" in kids for kids in items), items
+    bodies = [kids for tag, kids in elements if tag == "/LBody"]
+    assert ["/P", "/P"] in bodies  # the loose item's two paragraphs, in one body
+    assert ["/P", "/NonStruct"] in bodies  # a paragraph and the code block under it
+    assert failed_rules(path, "ua1") == []
+
+
+def _elements(node: pikepdf.Object) -> list[tuple[str, list[str]]]:
+    """(tag, tags of its element kids) of every structure element under ``node``."""
+    found: list[tuple[str, list[str]]] = []
+    stack = [node]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        elements = [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        if "/S" in element:
+            found.append((str(element.S), [str(k.S) for k in elements]))
+        stack.extend(elements)
+    return found
 
 
 def test_every_variant_of_the_apparatus_project_conforms(tmp_path: Path, layout_once: None) -> None:

@@ -1,6 +1,6 @@
 """What makes WeasyPrint's PDF pass independent PDF/UA-1 and PDF/A validators (``page``).
 
-WeasyPrint writes one variant at a time and, as of version 70, leaves four things that a
+WeasyPrint writes one variant at a time and, as of version 70, leaves five things that a
 validator refuses; each is put right here, at write time, on the laid-out document.
 """
 
@@ -138,6 +138,65 @@ def _page_references_once() -> Iterator[None]:
         pydyf.PDF.page_references = original
 
 
+@contextmanager
+def _list_item_bodies() -> Iterator[None]:
+    """Put the blocks of a list item in an ``LBody``, as PDF/UA-1 wants (LI holds Lbl and
+    LBody only).
+
+    WeasyPrint tags an item's inline text as ``LBody`` but its block children (the
+    paragraphs of a loose list, a code block or table in an item) straight under ``LI``:
+    ``PDFUA1-LI-KIDS-001`` on any real book. Each LI WeasyPrint makes is mended as it is
+    built: what is not the marker moves into one new LBody (an LBody already there for the
+    item's text becomes a NonStruct in it). Only parent links change; the marked content and
+    the parent tree stay as they were. Patched for one write, like the others here.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+
+    def build(box: Any, parent: Any, pdf: Any, *args: Any) -> Iterator[Any]:
+        for element in original(box, parent, pdf, *args):
+            if element["S"] == "/LI":
+                _mend_list_item(element, pdf, pydyf)
+            yield element
+
+    tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        tags._build_box_tree = original
+
+
+def _mend_list_item(item: Any, pdf: Any, pydyf: Any) -> None:
+    kids = [
+        pdf.objects[int(kid.split()[0])] if isinstance(kid, bytes) else kid for kid in item["K"]
+    ]
+    if not all(isinstance(kid, dict) and kid.get("Type") == "/StructElem" for kid in kids):
+        return  # marked content or an annotation: the parent tree names the LI
+    body = [kid for kid in kids if kid["S"] != "/Lbl"]
+    if all(kid["S"] == "/LBody" for kid in body):
+        return
+    lbody = pydyf.Dictionary(
+        {
+            "Type": "/StructElem",
+            "S": "/LBody",
+            "K": pydyf.Array([]),
+            "Pg": item["Pg"],
+            "P": item.reference,
+        }
+    )
+    pdf.add_object(lbody)
+    for kid in body:
+        if kid["S"] == "/LBody":
+            kid["S"] = "/NonStruct"
+        kid["P"] = lbody.reference
+        lbody["K"].append(kid.reference)
+    item["K"] = pydyf.Array(
+        [kid.reference for kid in kids if kid["S"] == "/Lbl"] + [lbody.reference]
+    )
+
+
 def write_conforming(document: Any, variant: str, identifier: bytes) -> bytes:
     """Write the laid-out ``document`` as a PDF that conforms to ``variant``; the document
     is left as it was, so it can be written again in another variant."""
@@ -152,7 +211,7 @@ def write_conforming(document: Any, variant: str, identifier: bytes) -> bytes:
             xmp.ua_part = 1
         document.metadata = xmp
     try:
-        with _unambiguous_stream_ends(), _page_references_once():
+        with _unambiguous_stream_ends(), _page_references_once(), _list_item_bodies():
             return bytes(document.write_pdf(**options))
     finally:
         document.metadata = original
