@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import re
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, EN_DASH_RE
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -61,7 +63,8 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
         },
         renderer_cls=SanitizingRenderer if allow_html else RendererHTML,
     )
-    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.enable(["table", "strikethrough", "smartquotes"])
+    md.core.ruler.before("smartquotes", "dashes", _dashes_and_ellipses)
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.core.ruler.before("footnote_tail", "footnote_audit", _footnote_audit)
@@ -89,6 +92,34 @@ def _indented_code(
 ) -> str:
     """An indented code block gets the same shape as a fenced one without a language."""
     return highlight_code(tokens[idx].content, "") + "\n"
+
+
+#: Three dots, not two or four (those are the author's).
+_ELLIPSIS_RE = re.compile(r"(?<!\.)\.\.\.(?!\.)")
+
+
+def _dashes_and_ellipses(state: StateCore) -> None:
+    """``--``, ``---`` and ``...`` become –, — and …, with markdown-it's dash patterns.
+
+    Its ``replacements`` rule (not enabled) also rewrites the author's words: "(c) the town"
+    became "© the town", ``+-`` ±, ``(tm)`` ™, ``,,`` a comma and ``!!!!`` three marks."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        autolink = 0
+        for child in token.children:
+            if child.type == "link_open" and child.info == "auto":
+                autolink += 1
+            elif child.type == "link_close" and child.info == "auto":
+                autolink -= 1
+            elif child.type == "text" and not autolink:
+                text = child.content
+                if "--" in text:
+                    text = EM_DASH_RE.sub("\\1\u2014", text)
+                    text = EN_DASH_INDENT_RE.sub("\\1\u2013", EN_DASH_RE.sub("\\1\u2013", text))
+                if "..." in text:
+                    text = _ELLIPSIS_RE.sub("\u2026", text)
+                child.content = text
 
 
 def _line_block_renderer(
