@@ -65,8 +65,9 @@ def _prose(token: Token) -> str:
     return "".join(parts)
 
 
-#: Blocks whose text is not running prose: headings, notes, tables, figure captions.
-_ASIDE_BLOCKS = ("heading", "footnote_block", "table", "figure")
+#: Blocks whose text is not running prose: headings, notes, tables, figure captions, the
+#: labels of alerts and admonitions.
+_ASIDE_BLOCKS = ("heading", "footnote_block", "table", "figure", "alert_title", "admonition_title")
 
 
 def running_text(tokens: list[Token]) -> str:

@@ -1,6 +1,7 @@
 """The one configured Markdown parser: CommonMark + tables, footnotes, definition lists,
-attributes, callouts, task lists, sub/superscript, line blocks, figures, highlighted code and
-typographic quotes, rendered to an XHTML-compatible fragment."""
+attributes, callouts (and GitHub alerts, MkDocs admonitions), task lists, sub/superscript,
+line blocks, figures, highlighted code and typographic quotes, rendered to an
+XHTML-compatible fragment."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from mxpublish.source.admonitions import callout_open, use_admonitions
 from mxpublish.source.citations import citations_plugin
 from mxpublish.source.comments import use_comments
 from mxpublish.source.constructs import use_constructs
@@ -76,6 +78,7 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     md.use(superscript_plugin)
     for name, label in CALLOUTS.items():
         md.use(container_plugin, name, render=_callout_renderer(name, label))
+    use_admonitions(md)
     md.use(container_plugin, "lines", render=_line_block_renderer)
     use_constructs(md)
     use_comments(md)
@@ -159,10 +162,7 @@ def _callout_renderer(name: str, label: str) -> Any:
         self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
     ) -> str:
         if tokens[idx].nesting == 1:
-            return (
-                f'<aside class="callout callout-{name}" role="note" aria-label="{label}">\n'
-                f'<p class="callout-label">{label}</p>\n'
-            )
+            return callout_open(name, label) + f'<p class="callout-label">{label}</p>\n'
         return "</aside>\n"
 
     return render
