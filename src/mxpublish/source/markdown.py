@@ -32,6 +32,7 @@ from mxpublish.source.admonitions import callout_open, use_admonitions
 from mxpublish.source.citations import citations_plugin
 from mxpublish.source.comments import use_comments
 from mxpublish.source.constructs import use_constructs
+from mxpublish.source.foreign import use_foreign
 from mxpublish.source.headings import use_headings
 from mxpublish.source.highlight import highlight_code
 from mxpublish.source.links import use_links
@@ -85,6 +86,7 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     use_headings(md)
     use_links(md)
     md.use(citations_plugin)
+    use_foreign(md)
     md.use(math_plugin)
     md.add_render_rule("code_block", _indented_code)
     return md
