@@ -99,3 +99,10 @@ def test_warnings_reach_the_build_and_do_not_stop_it(make_project: MakeProject) 
 )
 def test_pandoc_fence_attributes_name_the_language(info: str, language: str) -> None:
     assert language_name(info) == language
+
+
+def test_bracketed_spans_carry_their_classes() -> None:
+    html = _html("A [few words]{.smallcaps} and [more]{.underline}, but [sic] stays.\n")
+    assert '<span class="smallcaps">few words</span>' in html
+    assert '<span class="underline">more</span>' in html
+    assert "[sic] stays." in html

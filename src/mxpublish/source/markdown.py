@@ -72,7 +72,7 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     md.use(footnote_plugin)
     md.core.ruler.before("footnote_tail", "footnote_audit", _footnote_audit)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES)
+    md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES, spans=True)
     md.use(attrs_block_plugin, allowed=MARKDOWN_ATTRIBUTES)
     md.use(tasklists_plugin)
     md.use(sub_plugin)
