@@ -213,5 +213,10 @@ def parse_memoized(md: MarkdownIt, text: str) -> tuple[list[Token], dict[str, An
     if len(text) <= _MEMO_BYTES:
         if len(memo) >= _MEMO_ENTRIES:
             memo.pop(next(iter(memo)))
-        memo[key] = pickle.dumps((tokens, env), protocol=pickle.HIGHEST_PROTOCOL)
+        blob = memo[key] = pickle.dumps((tokens, env), protocol=pickle.HIGHEST_PROTOCOL)
+        # The copy, not the parser's objects: a plugin that shares one string between two
+        # tokens (mdit-py-plugins' admon) pickles differently before and after a round trip,
+        # and the rendered-section memo is keyed by the tokens' pickled digest.
+        copied: tuple[list[Token], dict[str, Any]] = pickle.loads(blob)
+        return copied
     return tokens, env
