@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
 from mxpublish import __version__
 from mxpublish.verify.report import FAIL, PASS, SKIPPED, Check, Finding
-from mxpublish.verify.text import letters
+from mxpublish.verify.text import letters, pdf_page_texts
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 #: Letters after a page marker that must be on that PDF page.
 _PROBE = 20
+#: What print may set between two words of the probe: a footnote or URL-note call number,
+#: or the "(page N)" a cross-reference prints after its text.
+_GAP = r"(?:\d{1,4}|page\d{1,4})?"
 
 
 def _page_list(archive: zipfile.ZipFile) -> list[tuple[str, str]] | None:
@@ -33,25 +37,53 @@ def _page_list(archive: zipfile.ZipFile) -> list[tuple[str, str]] | None:
     return None
 
 
-def _after_marker(archive: zipfile.ZipFile, href: str) -> str:
+def _after_marker(archive: zipfile.ZipFile, href: str) -> list[str]:
+    """The words after a page marker, read with an XML parser (entities decoded, so a code
+    span's ``&lt;em&gt;`` is ``<em>`` as print shows it), as comparison keys, until they
+    hold ``_PROBE`` letters. Footnote calls are left out: print numbers notes its own way."""
+    from lxml import etree
+
     name, _, anchor = href.partition("#")
-    xhtml = archive.read(name).decode("utf-8")
-    body = xhtml.split("<body", 1)[-1]
-    rest = body.split(f'id="{anchor}"', 1)
-    if len(rest) < 2:
-        return ""
-    words = re.sub(r"<[^>]+>", " ", rest[1].split(">", 1)[-1]).split()
+    doc = etree.fromstring(archive.read(name))
+    found = doc.xpath("//*[@id=$anchor]", anchor=anchor)
+    if not found:
+        return []
+    texts = found[0].xpath(
+        "following::text()[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '),"
+        " ' footnote-ref ')])]"
+    )
+    words = " ".join(texts).split()
     if name.endswith("nav.xhtml"):  # the EPUB's contents lists no page numbers: its heading
         words = words[:1]
-    return letters(" ".join(words))[:_PROBE]
+    keys: list[str] = []
+    size = 0
+    for word in words:
+        key = _key(word)
+        if key:
+            keys.append(key[: _PROBE - size])
+            size += len(keys[-1])
+        if size >= _PROBE:
+            break
+    return keys
+
+
+def _key(text: str) -> str:
+    """Letters and digits, ligatures unfolded (NFKC: ``ﬁ`` is ``fi``)."""
+    return letters(unicodedata.normalize("NFKC", text))
+
+
+def _on_page(keys: list[str], page_text: str) -> bool:
+    """The words in order on the page, with nothing between two of them but what print
+    adds after a word: a URL-note or footnote-call number (line breaks, hyphens, quotes and
+    spaces are not letters, so they never count)."""
+    pattern = _GAP.join(re.escape(key) for key in keys)
+    return re.search(pattern, _key(page_text)) is not None
 
 
 def check_page_list(epub: Path, pdf: Path) -> Check:
     """The page list names pages 1…N of the PDF, and each marker is followed by text that is
     on that PDF page."""
-    from pypdf import PdfReader
-
-    pages = PdfReader(str(pdf)).pages
+    pages = pdf_page_texts(pdf)
     with zipfile.ZipFile(epub) as archive:
         entries = _page_list(archive)
         if entries is None:
@@ -75,10 +107,11 @@ def check_page_list(epub: Path, pdf: Path) -> Check:
             if not label.isdigit() or not 1 <= int(label) <= len(pages):
                 continue
             after = _after_marker(archive, href)
-            if after and after not in letters(pages[int(label) - 1].extract_text()):
+            if after and not _on_page(after, pages[int(label) - 1]):
                 findings.append(
                     Finding(
-                        f"the text after page marker {label} ({after!r}) is not on that PDF page",
+                        f"the text after page marker {label} ({''.join(after)!r}) is not "
+                        "on that PDF page",
                         href.split("#")[0],
                         int(label),
                         "PAGE-LIST-MISPLACED",

@@ -14,10 +14,14 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mxpublish import __version__
 from mxpublish.model import Publication
 from mxpublish.verify.report import FAIL, PASS, Check, Finding
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _NOT_LETTER = re.compile(r"[\W_]+")
@@ -101,12 +105,46 @@ class EditionText:
         return found
 
 
-def pdf_text(pdf: Path) -> EditionText:
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """The text of each PDF page, as pypdf extracts it.
+
+    WeasyPrint gives a font that lacks a glyph the text asks for an embedded CMap as its
+    /Encoding (two-byte codes, the missing one sent to .notdef). pypdf reads any such stream
+    as a one-byte StandardEncoding and turns every code of that font into two wrong
+    characters, so a code block reads "B˙ a b o u tB˙" for "/about/". The text itself is in
+    the font's /ToUnicode, keyed by those same codes: read as Identity-H (in memory only),
+    the font extracts as it shows."""
     from pypdf import PdfReader
 
+    pages = PdfReader(str(pdf)).pages
+    for page in pages:
+        _read_cmap_encodings_as_identity(page)
+    return [page.extract_text() for page in pages]
+
+
+def _read_cmap_encodings_as_identity(page: PageObject) -> None:
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    resources = page.get("/Resources")
+    fonts = resources.get_object().get("/Font", {}) if resources is not None else {}
+    for ref in fonts.values():
+        font = ref.get_object()
+        if not isinstance(font, DictionaryObject) or font.get("/Subtype") != "/Type0":
+            continue
+        encoding = font.get("/Encoding")
+        encoding = encoding.get_object() if encoding is not None else None
+        if isinstance(encoding, StreamObject) and "/ToUnicode" in font:
+            ranges = re.search(
+                rb"begincodespacerange(.*?)endcodespacerange", encoding.get_data(), re.S
+            )
+            if ranges and all(len(code) == 4 for code in re.findall(rb"<(\w+)>", ranges[1])):
+                font[NameObject("/Encoding")] = NameObject("/Identity-H")
+
+
+def pdf_text(pdf: Path) -> EditionText:
     chunks, marks, size = [], [], 0
-    for number, page in enumerate(PdfReader(str(pdf)).pages, 1):
-        text = letters(page.extract_text())
+    for number, page_text in enumerate(pdf_page_texts(pdf), 1):
+        text = letters(page_text)
         marks.append((size, pdf.name, number))
         chunks.append(text)
         size += len(text)
