@@ -167,7 +167,20 @@ def test_epub_blocks_and_inline_markup(built: dict[str, Path]) -> None:
     lines = next(d for d in root.iter(f"{XHTML}div") if d.get("class") == "line-block")
     assert len(list(lines.iter(f"{XHTML}br"))) == 4
     callouts = [a for a in root.iter(f"{XHTML}aside") if a.get("role") == "note"]
-    assert [a.get("aria-label") for a in callouts] == ["Key points", "Note", "Warning"]
+    assert [a.get("aria-label") for a in callouts] == [
+        "Key points",
+        "Note",
+        "Warning",
+        "Tip",
+        "Before you sail",
+    ]
+    labels = [_text(p) for a in callouts for p in a.iter(f"{XHTML}p") if p.get("class")]
+    assert labels == ["Key points", "Note", "Warning", "Tip", "Before you sail"]
+    assert "[!TIP]" not in _text(root) and "!!!" not in _text(root)
+    assert [a.get("class") for a in callouts][3:] == [
+        "callout callout-note",
+        "callout callout-warning",
+    ]
     text = _xhtml(built, "01-text")
     tags = {e.tag.removeprefix(XHTML) for e in text.iter()}
     assert {"em", "strong", "s", "sub", "sup", "code"} <= tags

@@ -447,3 +447,41 @@ def test_line_blocks_and_attributions_need_no_full_stop(make_project: MakeProjec
         "12 Quay Street\n:::\n\nThe end.\n"
     )
     assert _report(make_project({"source/01-a.md": _section(body)})) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "In this part you will learn how to:\n\n- pack a crate\n- publish a crate\n",
+        "The two loops are equivalent to\n\n```text\nloop { step() }\n```\n",
+        "For example,\n\n    step()\n\nThe end.\n",
+        "Compare the table\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        "這是一句話。\n",
+        "これは文です！\n\n一つの段落です？\n",
+        "क्या यह वाक्य है।\n",
+        "هل هذه جملة؟\n",
+    ],
+)
+def test_written_endings_are_not_mid_sentence(body: str, make_project: MakeProject) -> None:
+    """A list of fragments, text that introduces a code block or table, and the full stops
+    of other scripts end text as written: no TEXT- or PARAGRAPH-MIDSENTENCE."""
+    found = _report(make_project({"source/01-a.md": _section(body)}))
+    assert [f for f in found if "MIDSENTENCE" in f] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Steps:\n\n- Pack the crate.\n- Publish the crate.\n- Announce it to\n",
+        "One step remains:\n\n- publish the crate to\n",
+        "The two loops are equivalent to\n\n```text\nloop { step() }\n```\n\nand then the\n",
+    ],
+)
+def test_a_cut_off_list_or_paragraph_is_still_mid_sentence(
+    body: str, make_project: MakeProject
+) -> None:
+    root = make_project({"source/01-a.md": _section(body)})
+    found = _report(root)
+    assert [f.split(": ")[1] for f in found if "MIDSENTENCE" in f] == ["TEXT-MIDSENTENCE"]
+    (message,) = [d.message for d in check_project(root) if d.code == "TEXT-MIDSENTENCE"]
+    assert "\n" not in message

@@ -56,6 +56,24 @@ def test_typography_quotes_and_dashes(make_project: MakeProject) -> None:
     assert "It’s “quoted” – and ‘single’." in section.html
 
 
+def test_typography_never_rewords_the_author(make_project: MakeProject) -> None:
+    """Only quotes, dashes and the three-dot ellipsis change; what markdown-it's
+    `replacements` would also rewrite ((c), (r), (tm), +-, ,, and !!!!) stays as written."""
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\n---\n\n"
+            "Items (a), (b) and (c) of (r) -- pages 3--5 --- at +-2 degrees,, wait... no!!!! "
+            "Two.. or four.... dots. <https://example.org/a--b...c>\n"
+        }
+    )
+    html = _load(root).sections[0].html
+    assert (
+        "Items (a), (b) and (c) of (r) – pages 3–5 — at +-2 degrees,, wait… no!!!! "
+        "Two.. or four.... dots."
+    ) in html
+    assert ">https://example.org/a--b...c<" in html
+
+
 def test_heading_ids_are_unique_across_sections(make_project: MakeProject) -> None:
     root = make_project(
         {

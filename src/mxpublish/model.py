@@ -91,7 +91,8 @@ class Heading:
 class Block:
     """A run of text as written, kept for the linter: a paragraph (``kind`` "paragraph",
     "item" inside a list, "cell" in a table, "line" in a line block, "attribution" closing a
-    quotation), or a raw HTML block ("html").
+    quotation), a raw HTML block ("html"), or a code block, table or display formula
+    ("display", without text).
 
     ``markdown`` is the source of its lines without their indentation or list markers;
     ``prose`` is the text a reader sees after typography, without code spans.

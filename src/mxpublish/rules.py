@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from mxpublish.errors import Diagnostic, Severity
 from mxpublish.model import Block, Publication, Section
 
-_TERMINAL_RE = re.compile(r"[.!?…:;][\"'”’)\]»]*\s*$")
+#: A sentence's end in the scripts the fonts cover: Latin, CJK full stops and marks,
+#: Devanagari danda, Arabic question mark and full stop; then any closing quotes or brackets.
+_TERMINAL_RE = re.compile(r"[.!?…:;。！？．｡।॥؟۔][\"'”’)\]»」』）】〉》]*\s*$")
 
 
 _CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
@@ -91,12 +93,14 @@ def _text_blocks(publication: Publication) -> Iterator[tuple[Section, Block]]:
 
 
 def _last_block(section: Section) -> Block | None:
-    return next((b for b in reversed(section.blocks) if b.prose.strip()), None)
+    """The last block of the running text (a table's cells are not part of it)."""
+    return next((b for b in reversed(section.blocks) if b.prose.strip() and b.kind != "cell"), None)
 
 
 def _tail(section: Section) -> str:
-    """The last words of the section, about 40 characters, never starting mid-word."""
-    text = section.text.rstrip()
+    """The last words of the section, about 40 characters, never starting mid-word, on one
+    line (the text's paragraph breaks would break the one-line message)."""
+    text = " ".join(section.text.split())
     if len(text) <= 40:
         return text
     return text[-40:].split(" ", 1)[-1]
@@ -107,8 +111,30 @@ def _ends_mid_sentence(text: str) -> bool:
     return bool(text) and not _TERMINAL_RE.search(text)
 
 
+def _introduces_display(section: Section, block: Block) -> bool:
+    """Whether a code block, table or display formula comes right after ``block``: the text
+    before one ends "…is equivalent to" or "For example," by design."""
+    blocks = section.blocks
+    index = next(i for i, b in enumerate(blocks) if b is block)
+    return index + 1 < len(blocks) and blocks[index + 1].kind == "display"
+
+
+def _fragment_list_end(section: Section) -> bool:
+    """Whether the section ends with a list none of whose items (two or more) ends a
+    sentence: a list of fragments ("- pack a crate"), written so, not cut off."""
+    items = []
+    for block in reversed([b for b in section.blocks if b.prose.strip() and b.kind != "cell"]):
+        if block.kind != "item":
+            break
+        items.append(block)
+    return len(items) >= 2 and all(_ends_mid_sentence(item.prose) for item in items)
+
+
 def check_mid_sentence(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
     for section in publication.sections:
+        last = _last_block(section)
+        if last is not None and (_introduces_display(section, last) or _fragment_list_end(section)):
+            continue
         if _ends_mid_sentence(section.text) and not section.incomplete:
             last = _last_block(section)
             line, col = _end(section, last) if last else (None, None)
@@ -141,7 +167,7 @@ def check_paragraph_ends(publication: Publication, rule: Rule) -> Iterator[Diagn
     for section, block in _text_blocks(publication):
         if block.kind != "paragraph" or block is _last_block(section):
             continue  # the section's end is TEXT-MIDSENTENCE's or TEXT-INCOMPLETE's
-        if _ends_mid_sentence(block.prose):
+        if _ends_mid_sentence(block.prose) and not _introduces_display(section, block):
             message = (
                 f"paragraph ends without terminal punctuation: “…{block.prose.rstrip()[-40:]}”"
             )

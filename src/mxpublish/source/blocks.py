@@ -14,13 +14,17 @@ _BLOCK_KINDS = {"paragraph_open": "paragraph", "td_open": "cell", "th_open": "ce
 
 
 _TAG_RE = re.compile(r"<[^>]*>")
+#: Blocks set apart from the text (code, tables, display math), kept as "display" blocks
+#: without text: the linter needs only to know that text introduces one.
+_DISPLAYS = ("fence", "code_block", "table_open", "math_block", "math_block_eq")
 
 
 def text_blocks(tokens: list[Token]) -> Iterator[Block]:
     """The text blocks the linter reads, in source order, with their first line.
 
     Paragraphs of a line block (verse, an address) are ``line``s and a quotation's closing
-    ``— Source`` is an ``attribution``: neither is expected to end a sentence.
+    ``— Source`` is an ``attribution``: neither is expected to end a sentence. Code blocks,
+    tables and display math are ``display`` blocks without text.
     """
     lists = quotes = line_blocks = 0
     for index, token in enumerate(tokens):
@@ -32,6 +36,8 @@ def text_blocks(tokens: list[Token]) -> Iterator[Block]:
             quotes += token.nesting
         elif token.type in ("container_lines_open", "container_lines_close"):
             line_blocks += token.nesting
+        elif token.type in _DISPLAYS and token.map:
+            yield Block("display", token.map[0] + 1, "", "")
         elif token.type == "html_block" and token.map:
             prose = _TAG_RE.sub("", token.content).strip()
             yield Block("html", token.map[0] + 1, token.content.rstrip("\n"), prose)
@@ -59,8 +65,9 @@ def _prose(token: Token) -> str:
     return "".join(parts)
 
 
-#: Blocks whose text is not running prose: headings, notes, tables, figure captions.
-_ASIDE_BLOCKS = ("heading", "footnote_block", "table", "figure")
+#: Blocks whose text is not running prose: headings, notes, tables, figure captions, the
+#: labels of alerts and admonitions.
+_ASIDE_BLOCKS = ("heading", "footnote_block", "table", "figure", "alert_title", "admonition_title")
 
 
 def running_text(tokens: list[Token]) -> str:

@@ -1,12 +1,14 @@
 """The one configured Markdown parser: CommonMark + tables, footnotes, definition lists,
-attributes, callouts, task lists, sub/superscript, line blocks, figures, highlighted code and
-typographic quotes, rendered to an XHTML-compatible fragment."""
+attributes, callouts (and GitHub alerts, MkDocs admonitions), task lists, sub/superscript,
+line blocks, figures, highlighted code and typographic quotes, rendered to an
+XHTML-compatible fragment."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import pickle
+import re
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, EN_DASH_RE
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -25,6 +28,7 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from mxpublish.source.admonitions import callout_open, use_admonitions
 from mxpublish.source.citations import citations_plugin
 from mxpublish.source.comments import use_comments
 from mxpublish.source.constructs import use_constructs
@@ -61,7 +65,8 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
         },
         renderer_cls=SanitizingRenderer if allow_html else RendererHTML,
     )
-    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.enable(["table", "strikethrough", "smartquotes"])
+    md.core.ruler.before("smartquotes", "dashes", _dashes_and_ellipses)
     md.use(front_matter_plugin)
     md.use(footnote_plugin)
     md.core.ruler.before("footnote_tail", "footnote_audit", _footnote_audit)
@@ -73,6 +78,7 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     md.use(superscript_plugin)
     for name, label in CALLOUTS.items():
         md.use(container_plugin, name, render=_callout_renderer(name, label))
+    use_admonitions(md)
     md.use(container_plugin, "lines", render=_line_block_renderer)
     use_constructs(md)
     use_comments(md)
@@ -89,6 +95,34 @@ def _indented_code(
 ) -> str:
     """An indented code block gets the same shape as a fenced one without a language."""
     return highlight_code(tokens[idx].content, "") + "\n"
+
+
+#: Three dots, not two or four (those are the author's).
+_ELLIPSIS_RE = re.compile(r"(?<!\.)\.\.\.(?!\.)")
+
+
+def _dashes_and_ellipses(state: StateCore) -> None:
+    """``--``, ``---`` and ``...`` become –, — and …, with markdown-it's dash patterns.
+
+    Its ``replacements`` rule (not enabled) also rewrites the author's words: "(c) the town"
+    became "© the town", ``+-`` ±, ``(tm)`` ™, ``,,`` a comma and ``!!!!`` three marks."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        autolink = 0
+        for child in token.children:
+            if child.type == "link_open" and child.info == "auto":
+                autolink += 1
+            elif child.type == "link_close" and child.info == "auto":
+                autolink -= 1
+            elif child.type == "text" and not autolink:
+                text = child.content
+                if "--" in text:
+                    text = EM_DASH_RE.sub("\\1\u2014", text)
+                    text = EN_DASH_INDENT_RE.sub("\\1\u2013", EN_DASH_RE.sub("\\1\u2013", text))
+                if "..." in text:
+                    text = _ELLIPSIS_RE.sub("\u2026", text)
+                child.content = text
 
 
 def _line_block_renderer(
@@ -128,10 +162,7 @@ def _callout_renderer(name: str, label: str) -> Any:
         self: Any, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
     ) -> str:
         if tokens[idx].nesting == 1:
-            return (
-                f'<aside class="callout callout-{name}" role="note" aria-label="{label}">\n'
-                f'<p class="callout-label">{label}</p>\n'
-            )
+            return callout_open(name, label) + f'<p class="callout-label">{label}</p>\n'
         return "</aside>\n"
 
     return render
