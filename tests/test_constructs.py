@@ -377,3 +377,17 @@ def test_fence_flags_of_other_tools_still_name_the_language(
     assert f'<code class="language-{language}">' in section.html
     assert re.search(r'<span class="(?!line")[a-z0-9]+">', section.html)  # Pygments colours
     assert "FALSE" not in section.html and "ignore" not in section.html
+
+
+def test_an_empty_header_cell_is_a_data_cell() -> None:
+    """The blank corner above a column of row names: a ``<th>`` naming nothing fails Ace's
+    empty-table-header; header cells with text stay ``<th>``."""
+    from mxpublish.source.markdown import create_parser
+
+    html = create_parser().render("|   | first | second |\n|---|---|---|\n| `Box` | yes | no |\n")
+    head = html.split("</thead>")[0]
+    assert re.findall(r"<t[hd][^>]*>[^<]*</t[hd]>", head) == [
+        "<td></td>",
+        "<th>first</th>",
+        "<th>second</th>",
+    ]

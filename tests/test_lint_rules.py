@@ -308,6 +308,11 @@ FIXTURES: dict[str, tuple[dict[str, str | bytes | None], list[str], bool]] = {
         ["source/01-a.md:5: HTML-COMMENT", "source/01-a.md:7: HTML-COMMENT"],
         False,
     ),
+    "MARKUP-UNSUPPORTED": (
+        {"source/01-a.md": _section("| a | b |\n|---|---|\n| `p || q` | c |\n\nDone.\n")},
+        ["source/01-a.md:7: MARKUP-UNSUPPORTED"],
+        False,
+    ),
     "BIBLIOGRAPHY-UNCITED": (
         {"source/publication.yaml": _BIB_CONFIG, "source/refs.json": _REFS},
         ["source/refs.json:1: BIBLIOGRAPHY-UNCITED"],

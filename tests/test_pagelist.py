@@ -103,3 +103,14 @@ def test_marker_placement_inside_a_block(offset: int, expected: str) -> None:
 def test_unknown_section_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown section"):
         page_list([PageStart(3, "section", "missing")], {}, "t", "n")
+
+
+def test_a_contents_of_several_pages_has_its_markers_in_page_order() -> None:
+    nav = (
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
+        '<body><nav id="toc"><ol><li><a href="a.xhtml">A</a></li></ol></nav></body></html>'
+    )
+    starts = [PageStart(page, "contents") for page in (2, 3, 4)]
+    out = add_page_breaks({"n.xhtml": nav}, starts, {}, "t.xhtml", "n.xhtml")["n.xhtml"]
+    assert [int(n) for n in re.findall(r'id="page-(\d+)"', out)] == [2, 3, 4]
+    assert out.index('id="page-4"') < out.index("<nav")

@@ -53,6 +53,9 @@ _TRICKY = st.sampled_from(
         "{% raw %}", "[^1]", "<b>", "</b>", "<div>", "</div>", "<script>x()</script>",
         "<img src=x onerror=y>", '<a href="javascript:x">', "&nbsp;", "&#0;", "&#xD800;",
         "<!--", "-->", "<![CDATA[", "\\", "~~", "```", "    ", "\n", "\n\n",
+        "> [!NOTE]\n> ", "!!! tip \"T\"\n    ", "::: {.callout-note}\n", "::: {#x .y}\n",
+        "```{=latex}\n", "`x`{=html}", "+---+---+\n", "--- ---\n", "{{#include a.md}}",
+        "[a][b]", "| a | b |\n|---|---|\n| 1 | 2 | 3 |\n",
     ]
 )  # fmt: skip
 #: Printable text of any script mixed with what breaks parsers: bidi marks, markup, HTML.

@@ -250,6 +250,28 @@ def test_a_stale_link_warns_with_its_place_and_the_closest_anchor(
     assert '<a href="#shared-state" class="xref">ok</a>' in html
 
 
+def test_link_hints_name_the_section_meant_and_each_link_its_own_place(
+    make_project: MakeProject,
+) -> None:
+    """mdBook names files without order numbers; an anchor of another section written as a
+    local one; the same broken link twice in a paragraph is two places."""
+    root = make_project(
+        {
+            "source/01-intro.md": "---\ntitle: Intro\n---\n\n## Basics\n\nHi.\n",
+            "source/02-format-general.md": "---\ntitle: G\n---\n\nSee [a](#basics) and\n"
+            "[b](general.md), [c](reading.html#x) and [d](#basics).\n",
+            "source/03-guide-reading.md": "---\ntitle: R\n---\n\nRead.\n",
+        }
+    )
+    found = [(d.line, d.col, d.hint) for d in _load(root).diagnostics]
+    assert found == [
+        (5, 9, "#basics is in 01-intro.md: write 01-intro.md#basics"),
+        (6, 5, "did you mean 02-format-general.md?"),
+        (6, 22, "did you mean 03-guide-reading.md?"),
+        (6, 46, "#basics is in 01-intro.md: write 01-intro.md#basics"),
+    ]
+
+
 def test_a_stale_link_never_blocks_a_draft_but_blocks_a_release(
     make_project: MakeProject,
 ) -> None:

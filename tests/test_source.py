@@ -199,3 +199,19 @@ def test_a_second_load_parses_only_the_changed_section(
     assert parsed.count(parsed[0]) == 1  # section A came from the memo the second time
     assert second.sections[0].html == first.sections[0].html  # its link resolved afresh
     assert "Two, changed." in second.sections[1].html
+
+
+def test_a_missing_image_found_elsewhere_under_source_is_named(make_project: MakeProject) -> None:
+    from mxpublish.errors import SourceError
+
+    root = make_project(
+        {
+            "source/01-a.md": "---\ntitle: A\n---\n\n![A red dot](../img/dot.png)\n",
+            "source/img/dot.png": b"\x89PNG\r\n\x1a\n",
+        }
+    )
+    with pytest.raises(SourceError) as caught:
+        _load(root)
+    (problem,) = caught.value.diagnostics
+    assert problem.message == "image '../img/dot.png' not found (looked for img/dot.png)"
+    assert problem.hint == "did you mean img/dot.png? (image paths are relative to source/)"

@@ -238,6 +238,10 @@ def test_a_table_too_wide_for_the_page_is_set_in_landscape(
     assert numbers == [f"40001234567890{n}" for n in range(10, 17)]
     portrait = next(b for b in boxes if b.text.startswith("The section ends here"))
     assert portrait.page != head.page
+    heading = next(b for b in boxes if b.text.startswith("Serial numbers"))
+    assert heading.page == head.page  # the table's heading is set on its page, not left behind
+    intro = next(b for b in boxes if b.text.startswith("Long numbers"))
+    assert intro.page == head.page - 1
 
 
 # --- scripts and symbols ---------------------------------------------------------------------

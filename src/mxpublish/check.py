@@ -131,6 +131,13 @@ RULES: tuple[Rule, ...] = (
         lambda publication, rule: _loaded(publication, rule.id),
     ),
     Rule(
+        "MARKUP-UNSUPPORTED",
+        Severity.WARNING,
+        "Markdown of another tool that prints as written or is left out (grid tables, "
+        "mdBook {{#include}}, extra table cells, raw {=latex} blocks, undefined [x][ref])",
+        lambda publication, rule: _loaded(publication, rule.id),
+    ),
+    Rule(
         "BIBLIOGRAPHY-UNCITED",
         Severity.INFO,
         "a bibliography entry is never cited (so the references leave it out)",

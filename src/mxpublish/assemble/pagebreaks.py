@@ -109,6 +109,7 @@ def add_page_breaks(
     """Insert a marker for every ``PageStart`` into the XHTML ``documents`` (name → text);
     return the documents that changed. Raises ValueError if a start has no place to go."""
     trees: dict[str, etree._Element] = {}
+    contents_last: dict[str, etree._Element] = {}
     for start in starts:
         name = _document_of(start, section_files, titlepage, nav)
         if name not in trees:
@@ -129,8 +130,12 @@ def add_page_breaks(
             marker.tail = target.text
             target.text = None
             target.insert(0, marker)
+        elif name in contents_last:  # the contents' later pages, after its first, in order
+            contents_last[name].addnext(marker)
+            contents_last[name] = marker
         else:
             body[0].addprevious(marker)
+            contents_last[name] = marker
     return {
         name: _XML_HEADER + etree.tostring(root, encoding="unicode") for name, root in trees.items()
     }

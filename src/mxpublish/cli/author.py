@@ -47,6 +47,7 @@ def check(
 
         click.echo(rules_listing(all_rules(), as_json=output_format == "json"))
         return
+    loaded = None
     try:
         config = None
         try:
@@ -54,7 +55,7 @@ def check(
             strict, config = settings["strict"], settings.config
         except SourceError:
             strict = bool(strict)  # publication.yaml is broken: load_and_check reports how
-        found = load_and_check(project_dir, release=release, config=config)[1]
+        loaded, found = load_and_check(project_dir, release=release, config=config)
     except MxError as exc:
         if output_format != "json":
             raise
@@ -66,6 +67,12 @@ def check(
     errors, warnings = summary(found)
     if output_format == "text":
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        if loaded is None and errors:  # the text rules need the loaded publication
+            click.echo(
+                "the rules over the text (links, sentences, glyphs…) run once these errors "
+                "are fixed",
+                err=True,
+            )
     if errors or (strict and warnings):
         sys.exit(1)
 

@@ -133,10 +133,19 @@ def _mark_tables(html: str, marks: dict[int, str]) -> str:
         count += 1
         return f'<table data-fit="{marks[count]}"' if count in marks else match.group(0)
 
-    return _TABLE_RE.sub(mark, html)
+    return _LEAD_RE.sub(_lead, _TABLE_RE.sub(mark, html))
+
+
+def _lead(match: re.Match[str]) -> str:
+    return f'<{match.group(1)} data-fit="landscape-lead"{match.group(2)}'
 
 
 _TABLE_RE = re.compile(r"<table\b")
+#: A heading right before a table set in landscape goes onto that page with it (else it is
+#: left alone at the foot of the page before, or on a page of its own).
+_LEAD_RE = re.compile(
+    r'<(h[2-6])\b([^>]*>(?:(?!</h[2-6]>).)*</h[2-6]>\s*<table data-fit="landscape)', re.DOTALL
+)
 
 
 def _block_index(root: Any) -> dict[Any, tuple[str, int]]:

@@ -23,6 +23,15 @@ IMAGE_TYPES = {
 }
 
 
+def _same_name(project: Project, path: Path) -> str | None:
+    """A hint naming a file of that name under source/ (a path written for another layout)."""
+    for found in sorted(project.source_dir.rglob(path.name))[:1]:
+        if found.is_file() and project.link_out(found) is None:
+            written = found.relative_to(project.source_dir).as_posix()
+            return f"did you mean {written}? (image paths are relative to source/)"
+    return None
+
+
 def collect_images(
     tokens: Sequence[Token], project: Project, file: str
 ) -> tuple[tuple[Asset, ...], list[Diagnostic]]:
@@ -89,7 +98,8 @@ def _asset(src: str, project: Project, file: str, line: int | None) -> Asset:
                 f"image {reference!r} not found (looked for {project.relative(path)})",
                 file,
                 line,
-                hint="image paths are relative to source/, e.g. images/map.png",
+                hint=_same_name(project, path)
+                or "image paths are relative to source/, e.g. images/map.png",
             )
         )
     if media_type is None:

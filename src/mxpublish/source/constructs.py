@@ -27,6 +27,7 @@ def use_constructs(md: MarkdownIt) -> None:
     md.core.ruler.after("inline", "mx_figures", _figures)
     md.core.ruler.after("inline", "mx_table_captions", _table_captions)
     md.core.ruler.after("inline", "mx_line_blocks", _line_blocks)
+    md.core.ruler.after("inline", "mx_empty_headers", _empty_header_cells)
     md.core.ruler.after("github-tasklists", "mx_task_boxes", _task_boxes)
     for name, rule in RENDERERS.items():
         md.add_render_rule(name, rule)
@@ -123,6 +124,17 @@ def _table_start(tokens: Sequence[Token], close: int) -> int:
             if depth == 0:
                 return index
     raise ValueError("table_close without table_open")
+
+
+def _empty_header_cells(state: StateCore) -> None:
+    """An empty header cell (the corner above a column of row names) is a ``<td>``: a
+    ``<th>`` with no text names nothing, and Ace and axe fail it (empty-table-header)."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens[:-2]):
+        cell, close = tokens[index + 1], tokens[index + 2]
+        empty = cell.type == "inline" and not cell.content.strip()
+        if token.type == "th_open" and empty and close.type == "th_close":
+            token.tag = close.tag = "td"
 
 
 def _line_blocks(state: StateCore) -> None:

@@ -64,10 +64,13 @@ _INFO_SPLIT_RE = re.compile(r"[\s,{}=]+")
 
 def language_name(info: str) -> str:
     """The language in a fence's info string as other tools write it: mdBook's
-    ``rust,ignore``, Pandoc's ``{.python}`` and R Markdown's ``{r eval=FALSE}`` all name
-    their language first; the rest are build flags no edition prints."""
+    ``rust,ignore``, Pandoc's ``{.python}`` (or ``{#id .python .numberLines}``) and R
+    Markdown's ``{r eval=FALSE}`` name their language; the rest are build flags no edition
+    prints."""
     words = [word for word in _INFO_SPLIT_RE.split(info.strip()) if word]
-    return words[0].lstrip(".") if words else ""
+    if info.strip().startswith("{"):  # Pandoc attributes: the first class; an #id is no language
+        words = [word for word in words if word.startswith(".")] or words[:1]
+    return words[0].lstrip(".") if words and not words[0].startswith("#") else ""
 
 
 def highlight_code(code: str, language: str, _attrs: str = "") -> str:

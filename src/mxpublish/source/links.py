@@ -53,6 +53,7 @@ def resolve_links(
         for token in draft.tokens:
             if token.map:
                 line = token.map[0] + 1
+            found: tuple[int, int] | None = None  # the last link located in this token
             children = token.children or []
             for index, child in enumerate(children):
                 if child.type != "link_open":
@@ -61,7 +62,8 @@ def resolve_links(
                 if href == "" or _SCHEME_RE.match(href) or href.startswith("//"):
                     continue
                 if token.map:  # where the target is written, when it is on one line
-                    line, col = locate(draft.lines, token.map, f"]({href}")
+                    line, col = locate(draft.lines, token.map, f"]({href}", found)
+                    found = (line, col) if col else found
                     col = col + 2 if col else None
                 problem = _resolve(child, href, draft, by_name, unchecked)
                 if problem is None:
@@ -87,7 +89,7 @@ def _resolve(
     """Set ``link``'s href to its target's final id; or say why there is none (and a hint)."""
     match = _MD_LINK_RE.match(href)
     if not match:
-        names = difflib.get_close_matches(href.rsplit("/", 1)[-1], sorted(by_name), n=1)
+        names = _closest_files(href.rsplit("/", 1)[-1].split("#")[0], by_name)
         hint = f"did you mean {names[0]}?" if names else "link to a section file (NN-name.md)"
         return f"link to {href!r}: not a section of this publication", hint
     name, anchor = match.group("file"), match.group("anchor")
@@ -95,13 +97,19 @@ def _resolve(
     if target is None:
         if name in unchecked:
             return None
-        names = difflib.get_close_matches(str(name), sorted(by_name), n=1, cutoff=0.4)
+        names = _closest_files(str(name), by_name)
         return f"link to {href!r}: no such section", f"did you mean {names[0]}?" if names else None
     if not anchor or anchor == target.id:
         final = target.id
     elif anchor in target.anchors:
         final = target.anchors[anchor]
     else:
+        elsewhere = [
+            d.name for d in by_name.values() if d is not target and anchor in {d.id, *d.anchors}
+        ]
+        if name is None and elsewhere:
+            found = f"#{anchor} is in {elsewhere[0]}: write {elsewhere[0]}#{anchor}"
+            return f"link to {href!r}: no heading with that anchor in {target.file}", found
         return (
             f"link to {href!r}: no heading with that anchor in {target.file}",
             _closest(anchor, target),
@@ -109,6 +117,24 @@ def _resolve(
     link.attrSet("href", f"#{final}")
     link.attrJoin("class", "xref")
     return None
+
+
+_NUMBER_RE = re.compile(r"^\d+[-_]")
+
+
+def _closest_files(name: str, by_name: dict[str, Any]) -> list[str]:
+    """Section files like ``name``, compared without their order numbers (a link written for
+    mdBook names ``general.md`` for ``03-general.md``) and then as written."""
+    bare = {_NUMBER_RE.sub("", n): n for n in sorted(by_name)}
+    wanted = _NUMBER_RE.sub("", name.removesuffix(".html").removesuffix(".md")) + ".md"
+    if wanted in bare:
+        return [bare[wanted]]
+    ending = [full for short, full in bare.items() if short.endswith("-" + wanted)]
+    if ending:
+        return ending[:1]
+    stems = {short.removesuffix(".md"): full for short, full in bare.items()}
+    close = difflib.get_close_matches(wanted.removesuffix(".md"), sorted(stems), n=1, cutoff=0.6)
+    return [stems[close[0]]] if close else []
 
 
 def _closest(anchor: str, target: Any) -> str | None:
@@ -131,11 +157,22 @@ def _drop(children: list[Token], index: int) -> None:
             depth -= 1
 
 
-def locate(lines: tuple[str, ...], span: list[int], needle: str) -> tuple[int, int | None]:
-    """1-based line and column of ``needle`` within the lines ``span`` covers (its first
-    line and no column when the needle is not written as is, e.g. across a line break)."""
+def locate(
+    lines: tuple[str, ...],
+    span: list[int],
+    needle: str,
+    after: tuple[int, int] | None = None,
+) -> tuple[int, int | None]:
+    """1-based line and column of ``needle`` within the lines ``span`` covers, after the
+    position ``after`` (a link already located: the same link written twice is two places);
+    its first line and no column when the needle is not written as is (across a line break)."""
     for number in range(span[0], min(span[1], len(lines))):
-        col = lines[number].find(needle)
+        start = 0
+        if after is not None:
+            if number + 1 < after[0]:
+                continue
+            start = after[1] if number + 1 == after[0] else 0
+        col = lines[number].find(needle, start)
         if col >= 0:
             return number + 1, col + 1
     return span[0] + 1, None

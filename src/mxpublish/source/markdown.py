@@ -32,6 +32,7 @@ from mxpublish.source.admonitions import callout_open, use_admonitions
 from mxpublish.source.citations import citations_plugin
 from mxpublish.source.comments import use_comments
 from mxpublish.source.constructs import use_constructs
+from mxpublish.source.foreign import use_foreign
 from mxpublish.source.headings import use_headings
 from mxpublish.source.highlight import highlight_code
 from mxpublish.source.links import use_links
@@ -71,7 +72,7 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     md.use(footnote_plugin)
     md.core.ruler.before("footnote_tail", "footnote_audit", _footnote_audit)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES)
+    md.use(attrs_plugin, allowed=MARKDOWN_ATTRIBUTES, spans=True)
     md.use(attrs_block_plugin, allowed=MARKDOWN_ATTRIBUTES)
     md.use(tasklists_plugin)
     md.use(sub_plugin)
@@ -85,6 +86,7 @@ def create_parser(*, allow_html: bool = False) -> MarkdownIt:
     use_headings(md)
     use_links(md)
     md.use(citations_plugin)
+    use_foreign(md)
     md.use(math_plugin)
     md.add_render_rule("code_block", _indented_code)
     return md
@@ -211,5 +213,10 @@ def parse_memoized(md: MarkdownIt, text: str) -> tuple[list[Token], dict[str, An
     if len(text) <= _MEMO_BYTES:
         if len(memo) >= _MEMO_ENTRIES:
             memo.pop(next(iter(memo)))
-        memo[key] = pickle.dumps((tokens, env), protocol=pickle.HIGHEST_PROTOCOL)
+        blob = memo[key] = pickle.dumps((tokens, env), protocol=pickle.HIGHEST_PROTOCOL)
+        # The copy, not the parser's objects: a plugin that shares one string between two
+        # tokens (mdit-py-plugins' admon) pickles differently before and after a round trip,
+        # and the rendered-section memo is keyed by the tokens' pickled digest.
+        copied: tuple[list[Token], dict[str, Any]] = pickle.loads(blob)
+        return copied
     return tokens, env

@@ -23,6 +23,7 @@ from mxpublish.source.anchors import SECTION_FILE_RE, Draft
 from mxpublish.source.apparatus import apply_apparatus, generated_sections
 from mxpublish.source.assets import collect_images
 from mxpublish.source.comments import comment_diagnostics
+from mxpublish.source.foreign import foreign_diagnostics
 from mxpublish.source.ids import assign_ids
 from mxpublish.source.links import resolve_links
 from mxpublish.source.markdown import create_parser, parse_memoized, typeset
@@ -271,10 +272,10 @@ def _parse(path: Any, file: str, number: int, name: str, md: MarkdownIt, project
         )
     assets, body_problems = _body_problems(tokens, env, front_token, file, project)
     problems.extend(body_problems)
-    comments = comment_diagnostics(env, file)
+    written = tuple(text.removesuffix("\n").split("\n"))
+    comments = comment_diagnostics(env, file) + foreign_diagnostics(tokens, env, written, file)
     problems.extend(comments)
     raise_if_errors(problems)
-    written = tuple(text.removesuffix("\n").split("\n"))
     return Draft(
         file=file,
         name=path.name,
