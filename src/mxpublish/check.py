@@ -114,7 +114,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "GLYPH-MISSING",
         Severity.WARNING,
-        "a character that no embedded font draws (it would print as a box)",
+        "characters no embedded font draws (they print as boxes), listed once per file",
         check_glyphs,
     ),
     Rule(

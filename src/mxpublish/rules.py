@@ -319,18 +319,49 @@ def check_status(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
         )
 
 
+#: How many of a section's missing characters a GLYPH-MISSING message lists.
+GLYPHS_LISTED = 20
+
+_GLYPH_HINTS = {
+    "": "use other characters, or an image",
+    "private-use ": "private-use characters belong to an icon font, and only a face that has "
+    "them draws them (no shipped face does): use a word, a Unicode symbol or an image",
+}
+
+
 def check_glyphs(publication: Publication, rule: Rule) -> Iterator[Diagnostic]:
-    """Characters no shipped face draws (coverage.py decides), once per section."""
+    """Characters no shipped face draws (coverage.py decides): one diagnostic per section for
+    its private-use characters (an icon font's) and one for the rest, each listing them and
+    pointing at the first, so a book in a script the fonts lack gets one line per file."""
     from mxpublish.assemble.coverage import missing_glyphs
 
     for section in publication.sections:
-        for char, line, col in missing_glyphs(section.lines):
-            name = unicodedata.name(char, "unnamed")
-            yield rule.diagnostic(
-                f"no shipped font has {char} (U+{ord(char):04X} {name}): it would print as a "
-                "box or in the reader's system font",
-                section,
-                hint="use another character, or an image for it",
-                line=line,
-                col=col,
-            )
+        found = list(missing_glyphs(section.lines))
+        for kind, hint in _GLYPH_HINTS.items():
+            chars = [f for f in found if (unicodedata.category(f[0]) == "Co") == bool(kind)]
+            if chars:
+                yield rule.diagnostic(
+                    _missing_message(chars, kind)
+                    + f": the PDF prints {'a box for each' if chars[1:] else 'it as a box'}, "
+                    "the EPUB and HTML whatever font the reader's system has (or a box)",
+                    section,
+                    hint=hint,
+                    line=chars[0][1],
+                    col=chars[0][2],
+                )
+
+
+def _missing_message(found: list[tuple[str, int, int]], kind: str) -> str:
+    """ "no shipped font has X (U+… NAME)" for one character; for more, how many, the first
+    named, and the first GLYPHS_LISTED of them."""
+    char = found[0][0]
+    name = unicodedata.name(char, "PRIVATE USE" if kind else "unnamed")
+    first = f"{char} (U+{ord(char):04X} {name})"
+    if len(found) == 1:
+        return f"no shipped font has the {kind}character {first}"
+    listed = " ".join(f[0] for f in found[:GLYPHS_LISTED])
+    more = f" and {len(found) - GLYPHS_LISTED} more" if len(found) > GLYPHS_LISTED else ""
+    return (
+        f"no shipped font has {len(found)} distinct {kind}characters of this file, "
+        f"first {first}: {listed}{more}"
+    )

@@ -23,8 +23,9 @@ from mxpublish.assemble.fonts import (
 _CODE_RE = re.compile(r"<(pre|code|kbd|samp)\b[^>]*>(.*?)</\1>", re.DOTALL)
 _TAG_RE = re.compile(r"<[^>]*>")
 #: Characters that are never drawn with a glyph of their own: controls, formatting marks
-#: (joiners, soft hyphen), variation selectors, and spaces.
-_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn"})
+#: (joiners, soft hyphen), variation selectors, and spaces. Private-use characters ("Co",
+#: an icon font's glyphs) are drawn: a face without them prints a box.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Cn"})
 
 
 @dataclass(frozen=True)

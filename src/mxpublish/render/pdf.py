@@ -6,9 +6,8 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -18,6 +17,7 @@ from mxpublish.errors import Diagnostic, RenderError, UsageError, error, warning
 from mxpublish.model import BLOCK_TAGS, PageStart, Publication
 from mxpublish.project import Project
 from mxpublish.render.conformance import PDFA_CSS, is_pdfa, write_conforming
+from mxpublish.render.weasyprint_env import captured_logs, folded, only_shipped_fonts
 
 if TYPE_CHECKING:
     import jinja2
@@ -252,27 +252,6 @@ def _too_wide_record(count: int) -> logging.LogRecord:
     return logging.LogRecord("weasyprint", logging.WARNING, __file__, 0, message, None, None)
 
 
-@contextmanager
-def _captured_logs() -> Iterator[list[logging.LogRecord]]:
-    """Collect WeasyPrint's warnings (missing fonts, bad CSS) so they become diagnostics."""
-    records: list[logging.LogRecord] = []
-
-    class Collector(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("weasyprint")
-    handler = Collector(level=logging.WARNING)
-    old_propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        yield records
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = old_propagate
-
-
 def _document_id(identifier: str, text: str, roots: Sequence[Path]) -> str:
     """The PDF's ID: a digest of the publication's identifier and what was laid out, with the
     folders resources came from left out (a font's path differs between two installs whose
@@ -298,7 +277,7 @@ def render_pdf(
     empty. Raises RenderError when WeasyPrint refuses a resource or fails.
     """
     check_variant(variant)
-    return layout_html(
+    result = layout_html(
         html,
         css,
         root=publication.root,
@@ -307,6 +286,7 @@ def render_pdf(
         variant=variant,
         write=write,
     )
+    return replace(result, diagnostics=folded(result.diagnostics))
 
 
 def check_variant(variant: str) -> None:
@@ -339,9 +319,10 @@ def layout_html(
         css += PDFA_CSS
     fetcher = _fetcher_class()([root, *roots])
     base_url = PurePosixPath(PROJECT_URL_ROOT).as_uri() + "/"
-    with _captured_logs() as records:
+    with captured_logs() as records:
         try:
-            font_config = FontConfiguration()  # @font-face rules only work through it
+            with only_shipped_fonts():
+                font_config = FontConfiguration()  # @font-face rules only work through it
             stylesheet = weasyprint.CSS(
                 string=css, base_url=base_url, url_fetcher=fetcher, font_config=font_config
             )
@@ -370,7 +351,8 @@ def layout_html(
             data = write_conforming(document, variant, document_id.encode()) if write else b""
         except FatalURLFetchingError as exc:
             raise RenderError(error("RESOURCE-REFUSED", str(exc))) from exc
-    diagnostics = tuple(warning("PDF-RENDER", record.getMessage()) for record in records)
+    messages = dict.fromkeys(record.getMessage() for record in records)  # one per occurrence
+    diagnostics = tuple(warning("PDF-RENDER", message) for message in messages)
     return PdfResult(data, len(document.pages), starts, diagnostics, anchor_pages(document))
 
 
@@ -423,5 +405,5 @@ def print_edition(
             publication, html, css, roots=font_dirs(), variant=variant, write=write, options=parts
         )
         if result is not None:
-            return result
+            return replace(result, diagnostics=folded(result.diagnostics))
     return render_pdf(publication, html, css, roots=font_dirs(), variant=variant, write=write)
