@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from conftest import MakeProject
 from helpers import EPUB_NS, XHTML, epub_xml, letters, pdf_body_text
 from mxpublish.assemble.pagebreaks import add_page_breaks, page_list
+from mxpublish.build import build
 from mxpublish.model import PageStart
+from mxpublish.verify.pages import check_page_list
 
 pytestmark = pytest.mark.slow
 OPF = "{http://www.idpf.org/2007/opf}"
@@ -114,3 +117,40 @@ def test_a_contents_of_several_pages_has_its_markers_in_page_order() -> None:
     out = add_page_breaks({"n.xhtml": nav}, starts, {}, "t.xhtml", "n.xhtml")["n.xhtml"]
     assert [int(n) for n in re.findall(r'id="page-(\d+)"', out)] == [2, 3, 4]
     assert out.index('id="page-4"') < out.index("<nav")
+
+
+def test_a_later_contents_page_is_marked_at_the_entry_it_starts_with() -> None:
+    nav = (
+        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">'
+        '<body><nav id="toc"><ol><li><a href="a.xhtml">A</a></li><li><a href="b.xhtml">B</a>'
+        '<ol><li><a href="b.xhtml#deep">Deep</a></li></ol></li></ol></nav></body></html>'
+    )
+    starts = [
+        PageStart(2, "contents"),
+        PageStart(3, "contents", "b"),
+        PageStart(4, "contents", "deep"),
+    ]
+    files = {"a": "a.xhtml", "b": "b.xhtml"}
+    out = add_page_breaks({"n.xhtml": nav}, starts, files, "t.xhtml", "n.xhtml")["n.xhtml"]
+    assert out.index('id="page-2"') < out.index("<nav")
+    assert '<a href="b.xhtml"><span epub:type="pagebreak"' in out
+    assert 'id="page-3" aria-label="3"/>B</a>' in out
+    assert 'id="page-4" aria-label="4"/>Deep</a>' in out
+
+
+def test_a_long_contents_is_paged_at_its_entries(make_project: MakeProject) -> None:
+    """70 sections: the printed contents runs over several pages; each later page's marker
+    is at the entry that page starts with, and the page list check finds it there."""
+    files = {
+        f"source/{n:02d}-part-{n}.md": f"---\ntitle: Part number {n}\n---\n\nText of part {n}.\n"
+        for n in range(1, 71)
+    }
+    root = make_project(files)
+    result = build(root, ["pdf", "epub"], root / "out")
+    paths = {o.format: o.path for o in result.outputs}
+    check = check_page_list(paths["epub"], paths["pdf"])
+    assert check.verdict == "pass", check.findings
+    with zipfile.ZipFile(paths["epub"]) as archive:
+        nav = archive.read("EPUB/nav.xhtml").decode()
+    later = re.findall(r'<a href="[^"]+"><span epub:type="pagebreak"[^>]*id="page-(\d+)"', nav)
+    assert later and later == sorted(later)

@@ -69,6 +69,21 @@ def _insert_at_letter(block: etree._Element, offset: int, marker: etree._Element
     block.append(marker)
 
 
+def _contents_entry(
+    root: etree._Element, start: PageStart, section_files: Mapping[str, str]
+) -> etree._Element | None:
+    """The navigation document's link to the entry a contents page starts with (its target
+    id is ``start.section_id``): a section's file, or a heading's ``file#id``."""
+    if start.region != "contents" or not start.section_id:
+        return None
+    wanted = {section_files.get(start.section_id), f"#{start.section_id}"}
+    for link in root.iter(f"{{{XHTML_NS}}}a"):
+        href = link.get("href") or ""
+        if href in wanted or href.endswith(f"#{start.section_id}"):
+            return link
+    return None
+
+
 def _blocks(section: etree._Element) -> list[etree._Element]:
     return [
         e
@@ -130,7 +145,10 @@ def add_page_breaks(
             marker.tail = target.text
             target.text = None
             target.insert(0, marker)
-        elif name in contents_last:  # the contents' later pages, after its first, in order
+        elif (link := _contents_entry(root, start, section_files)) is not None:
+            marker.tail, link.text = link.text, None  # a later contents page: at its first entry
+            link.insert(0, marker)
+        elif name in contents_last:  # no such entry: after the contents' first marker, in order
             contents_last[name].addnext(marker)
             contents_last[name] = marker
         else:

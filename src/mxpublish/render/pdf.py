@@ -91,6 +91,8 @@ def page_starts(document: Any) -> tuple[PageStart, ...]:
                 if region == "section" and block is not None:
                     section_id, index = block_index[block]
                     first = PageStart(number, region, section_id, index, seen.get(block, 0))
+                elif region == "contents":
+                    first = PageStart(number, region, _toc_target(box.element, parents))
                 elif region != "section":
                     first = PageStart(number, region)
             if block is not None:
@@ -179,6 +181,19 @@ def _locate(
             return "contents", None
         node = parents.get(node)
     return region, block
+
+
+def _toc_target(element: Any, parents: dict[Any, Any]) -> str | None:
+    """The id a contents entry links to, for the entry ``element`` is drawn in (None for
+    the contents' heading): the EPUB puts the page's marker at the same entry."""
+    node = element
+    while node is not None and _local(node.tag) != "li":
+        node = parents.get(node)
+    if node is None:
+        return None
+    link = next((e for e in node.iter() if _local(e.tag) == "a"), None)
+    href = link.get("href", "") if link is not None else ""
+    return href[1:] if href.startswith("#") else None
 
 
 def _drawn_boxes(page: Any) -> list[Any]:
