@@ -225,7 +225,9 @@ def _text(data: bytes) -> str:
 def test_a_briefing_whose_sections_run_on_is_laid_out_whole(tmp_path: Path) -> None:
     """Cut between run-on sections, a part would start on a page the whole does not."""
     from helpers import REPO
+    from mxpublish.assemble.coverage import print_faces
     from mxpublish.assemble.documents import document_html, environment, stylesheet
+    from mxpublish.assemble.fonts import font_dirs, font_face_css, print_format, print_url
     from mxpublish.build import load
     from mxpublish.render.parts import chapters_start_pages, split_html
 
@@ -233,9 +235,10 @@ def test_a_briefing_whose_sections_run_on_is_laid_out_whole(tmp_path: Path) -> N
     html = document_html(publication, environment(project), "print")
     parts = split_html(html, [s.id for s in publication.sections], 1)
     assert parts is not None and len(parts) == len(publication.sections)
-    css = stylesheet(project, "print")
-    assert not chapters_start_pages(parts[1], css, REPO, [])
-    assert chapters_start_pages(parts[1], css + BOOK_CSS, REPO, [])
+    # The print edition's faces, as print_edition gives them: the layout sees no other font.
+    css = font_face_css(print_url, print_faces(html), print_format) + stylesheet(project, "print")
+    assert not chapters_start_pages(parts[1], css, REPO, font_dirs())
+    assert chapters_start_pages(parts[1], css + BOOK_CSS, REPO, font_dirs())
 
 
 @pytest.mark.parametrize(
