@@ -380,14 +380,16 @@ def test_fence_flags_of_other_tools_still_name_the_language(
 
 
 def test_an_empty_header_cell_is_a_data_cell() -> None:
-    """The blank corner above a column of row names: a ``<th>`` naming nothing fails Ace's
-    empty-table-header; header cells with text stay ``<th>``."""
+    """The blank corner above a column of row names: on screen a ``<th>`` naming nothing
+    fails Ace's empty-table-header; header cells with text stay ``<th>``."""
     from mxpublish.source.markdown import create_parser
+    from mxpublish.source.rendering import PRINT, RenderState, render_section
 
-    html = create_parser().render("|   | first | second |\n|---|---|---|\n| `Box` | yes | no |\n")
-    head = html.split("</thead>")[0]
-    assert re.findall(r"<t[hd][^>]*>[^<]*</t[hd]>", head) == [
-        "<td></td>",
-        "<th>first</th>",
-        "<th>second</th>",
-    ]
+    md = create_parser()
+    tokens = md.parse("|   | first | second |\n|---|---|---|\n| `Box` | yes | no |\n")
+    screen = render_section(md, tokens, "a", RenderState()).split("</thead>")[0]
+    paper = render_section(md, tokens, "a", RenderState(medium=PRINT)).split("</thead>")[0]
+    cells = re.compile(r"<t[hd][^>]*>[^<]*</t[hd]>")
+    assert cells.findall(screen) == ["<td></td>", "<th>first</th>", "<th>second</th>"]
+    # In print it stays a header: PDF/UA wants a header for each column's cells.
+    assert cells.findall(paper) == ["<th></th>", "<th>first</th>", "<th>second</th>"]

@@ -119,11 +119,12 @@ def test_epub_figures_and_packaged_images(built: dict[str, Path]) -> None:
 
 def test_epub_tables_have_captions_headers_and_alignment(built: dict[str, Path]) -> None:
     tables = list(_xhtml(built, "04-tables").iter(f"{XHTML}table"))
-    assert len(tables) == 3
+    assert len(tables) == 4
     captions = [t.find(f"{XHTML}caption") for t in tables]
     assert [_text(c) if c is not None else None for c in captions] == [
         "Table 1. Arrivals by port, first quarter",
         "Table 2. Quarterly tonnage, every port",
+        None,
         None,
     ]
     headers = [_text(th) for th in tables[0].iter(f"{XHTML}th")]
@@ -137,6 +138,9 @@ def test_epub_tables_have_captions_headers_and_alignment(built: dict[str, Path])
     ]
     assert len(tables[1].findall(f"{XHTML}tbody/{XHTML}tr")) == 70
     assert len(list(tables[2].iter(f"{XHTML}th"))) == 10
+    corner = tables[3].find(f"{XHTML}thead/{XHTML}tr")
+    assert corner is not None
+    assert [c.tag.removeprefix(XHTML) for c in corner] == ["td", "th", "th"]
 
 
 def test_epub_code_is_highlighted_and_intact(built: dict[str, Path]) -> None:

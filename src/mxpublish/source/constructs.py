@@ -127,14 +127,16 @@ def _table_start(tokens: Sequence[Token], close: int) -> int:
 
 
 def _empty_header_cells(state: StateCore) -> None:
-    """An empty header cell (the corner above a column of row names) is a ``<td>``: a
-    ``<th>`` with no text names nothing, and Ace and axe fail it (empty-table-header)."""
+    """Mark an empty header cell (the corner above a column of row names) for the
+    renderer: on screen it is a ``<td>`` (a ``<th>`` with no text names nothing: Ace and axe
+    fail it, empty-table-header); in print it stays a ``<th>``, or PDF/UA finds the cells
+    below it without a header (WeasyPrint tags header columns from the ``<th>`` cells)."""
     tokens = state.tokens
     for index, token in enumerate(tokens[:-2]):
         cell, close = tokens[index + 1], tokens[index + 2]
         empty = cell.type == "inline" and not cell.content.strip()
         if token.type == "th_open" and empty and close.type == "th_close":
-            token.tag = close.tag = "td"
+            token.meta["mx_empty"] = close.meta["mx_empty"] = True
 
 
 def _line_blocks(state: StateCore) -> None:

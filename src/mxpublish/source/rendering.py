@@ -287,7 +287,23 @@ def _task_box(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict
     return '<span class="task-box" role="img" aria-label="Not done">☐</span>'
 
 
+def _header_cell(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Env
+) -> str:
+    """An empty header cell (constructs.py marks it) is a ``<td>`` on screen."""
+    token = tokens[idx]
+    if not token.meta.get("mx_empty") or _state(env).medium == PRINT:
+        return str(self.renderToken(tokens, idx, options, env))
+    tag, token.tag = token.tag, "td"
+    try:
+        return str(self.renderToken(tokens, idx, options, env))
+    finally:
+        token.tag = tag
+
+
 RENDERERS = {
+    "th_open": _header_cell,
+    "th_close": _header_cell,
     "footnote_ref": _footnote_ref,
     "footnote_block_open": _footnote_block_open,
     "footnote_block_close": _footnote_block_close,
