@@ -106,3 +106,13 @@ def test_bracketed_spans_carry_their_classes() -> None:
     assert '<span class="smallcaps">few words</span>' in html
     assert '<span class="underline">more</span>' in html
     assert "[sic] stays." in html
+
+
+def test_a_div_that_is_never_closed_is_no_div(make_project: MakeProject) -> None:
+    """mkdocstrings writes `::: package.name` lines that never close: not divs (each would
+    open inside the last, past the nesting limit), but text named by a warning."""
+    body = "".join(f"::: pkg.module{n}\n    options:\n        level: 5\n\n" for n in range(60))
+    html = _html(body + "::: {.sidebar}\nIn a div.\n:::\n")
+    assert html.count("<div") == 1 and "::: pkg.module59" in html
+    found = _warnings(make_project, body + "The end.\n")
+    assert len(found) == 60 and all("`::: pkg.module" in m for _, m in found)

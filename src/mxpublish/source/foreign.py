@@ -19,6 +19,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.table import escapedSplit
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -54,7 +55,41 @@ RAW_KEY = "raw_dropped"
 
 def use_foreign(md: MarkdownIt) -> None:
     md.use(container_plugin, "div", validate=_is_generic_div, render=_render_div)
+    rule = next(r for r in md.block.ruler.__rules__ if r.name == "container_div")
+    md.block.ruler.at("container_div", _closed_only(rule.fn), {"alt": rule.alt})
     md.core.ruler.after("inline", "raw_formats", _drop_raw_formats)
+
+
+def _closed_only(container: Any) -> Any:
+    """A generic div only where a closing ``:::`` follows, as in Pandoc: mkdocstrings writes
+    ``::: package.module`` lines that never close, and each would open a div inside the
+    last (markdown-it closes them all at the end), nesting past the parser's limit."""
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        return _closes(state, start, end) and bool(container(state, start, end, silent))
+
+    return rule
+
+
+def _closes(state: StateBlock, start: int, end: int) -> bool:
+    def fence(line: int) -> tuple[int, str]:
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        count = len(text) - len(text.lstrip(":"))
+        return count, text[count:].strip()
+
+    opening, _ = fence(start)
+    depth = 0
+    for line in range(start + 1, end):
+        count, rest = fence(line)
+        if count < 3:
+            continue
+        if rest:
+            depth += 1
+        elif depth:
+            depth -= 1
+        elif count >= opening:
+            return True
+    return False
 
 
 def _is_generic_div(params: str, *_args: Any) -> bool:
