@@ -116,3 +116,22 @@ def test_a_div_that_is_never_closed_is_no_div(make_project: MakeProject) -> None
     assert html.count("<div") == 1 and "::: pkg.module59" in html
     found = _warnings(make_project, body + "The end.\n")
     assert len(found) == 60 and all("`::: pkg.module" in m for _, m in found)
+
+
+def test_the_closing_fence_is_looked_for_only_at_a_div_opening(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The search reads on to the end of the text: run at every block start, it made parsing
+    quadratic (3,000 paragraphs took 30 times as long)."""
+    import mxpublish.source.foreign as foreign
+
+    calls: list[int] = []
+    original = foreign._closes
+
+    def counting(state, start, end):  # type: ignore[no-untyped-def]
+        calls.append(start)
+        return original(state, start, end)
+
+    monkeypatch.setattr(foreign, "_closes", counting)
+    text = "\n\n".join(f"Paragraph {n}." for n in range(200))
+    html = _html(text + "\n\n::: {.aside}\nIn.\n:::\n\n::: never.closed\n\nEnd.\n")
+    assert '<div class="fenced-div aside">' in html
+    assert len(calls) == 2  # the two `::: name` lines, not the 200 paragraphs

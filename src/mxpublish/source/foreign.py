@@ -66,7 +66,11 @@ def _closed_only(container: Any) -> Any:
     last (markdown-it closes them all at the end), nesting past the parser's limit."""
 
     def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        return _closes(state, start, end) and bool(container(state, start, end, silent))
+        # The container's own test first (cheap: a ``:::`` line with a name): this rule is
+        # tried at the start of every block, and the scan for a closing fence reads on.
+        if not container(state, start, end, True) or not _closes(state, start, end):
+            return False
+        return bool(container(state, start, end, silent))
 
     return rule
 
